@@ -1,0 +1,67 @@
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_STAMP := $(VENV)/.requirements.stamp
+MIG := db_migration_service
+NPM_STAMP := $(MIG)/node_modules/.ci.stamp
+BUILD_STAMP := $(MIG)/dist/.build.stamp
+MIG_SOURCES := $(shell find $(MIG)/src $(MIG)/tsconfig.json $(MIG)/package.json 2>/dev/null)
+GO := $(shell command -v go || ls /usr/local/go/bin/go 2>/dev/null)
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+
+.PHONY: install python-deps migrations postgres go-test test test-fast bench
+
+install: python-deps migrations postgres
+
+$(VENV)/pyvenv.cfg:
+	scripts/ensure-venv.sh $(VENV)
+
+$(PIP_STAMP): requirements.txt requirements-dev.txt $(VENV)/pyvenv.cfg
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+python-deps: $(PIP_STAMP)
+
+ifneq ($(wildcard $(MIG)/package.json),)
+$(NPM_STAMP): $(MIG)/package-lock.json $(MIG)/package.json
+	npm --prefix $(MIG) ci --no-audit --no-fund
+	touch $@
+
+# dist/ is rebuilt from scratch: a stale compiled migration left behind would still be run.
+$(BUILD_STAMP): $(NPM_STAMP) $(MIG_SOURCES)
+	rm -rf $(MIG)/dist
+	npm --prefix $(MIG) run build
+	touch $@
+
+migrations: $(BUILD_STAMP)
+else
+migrations:
+	@echo "migrations: skipped: no $(MIG)/package.json yet"
+endif
+
+postgres:
+	scripts/ensure-postgres.sh
+
+go-test:
+ifeq ($(wildcard joke_api/go.mod),)
+	@echo "go-test: skipped: no joke_api/go.mod"
+else ifeq ($(GO),)
+	@echo "go-test: skipped: no Go toolchain"
+else
+	cd joke_api && $(GO) vet ./... && $(GO) test ./...
+endif
+
+test: install go-test
+	$(PYTEST)
+
+test-fast: install
+	$(PYTEST) -m "not slow"
+
+bench: install
+ifneq ($(wildcard bench/run.sh),)
+	bash bench/run.sh
+else
+	@echo "bench: skipped: no bench/run.sh yet"
+endif

@@ -1,0 +1,98 @@
+"""HTTP edge of the ledger: parse, call one use case, shape the answer."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from balance_api import service
+from balance_api.ledger import PostedTransaction
+from balance_api.schemas import (
+    AuditOut,
+    BalanceOut,
+    LeaderboardOut,
+    StatementOut,
+    SystemBalanceOut,
+    SystemCode,
+    TransactionIn,
+    TransactionOut,
+    TransferIn,
+)
+from balance_api.settings import BalanceSettings
+from service_kit.db import SessionDep
+from service_kit.types import IdempotencyKey, SnowflakePath
+
+router = APIRouter(tags=["ledger"])
+
+
+def get_settings(request: Request) -> BalanceSettings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[BalanceSettings, Depends(get_settings)]
+
+
+def _answer(response: Response, posted: PostedTransaction, replayed: bool) -> TransactionOut:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return TransactionOut(
+        id=posted.id, guild_id=posted.guild_id, kind=posted.kind, reason=posted.reason,
+        idempotency_key=posted.idempotency_key, created_at=posted.created_at,
+        postings=[
+            {"account_id": p.account_id, "user_id": p.discord_id, "system": p.system, "amount": p.amount,
+             "balance_after": p.balance_after}
+            for p in posted.postings
+        ],
+    )
+
+
+@router.get("/guilds/{guild_id}/members/{discord_id}/balance")
+def get_balance(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep) -> BalanceOut:
+    return service.balance_of(session, guild_id=guild_id, discord_id=discord_id)
+
+
+@router.get("/guilds/{guild_id}/system/{code}/balance")
+def get_system_balance(guild_id: SnowflakePath, code: SystemCode, session: SessionDep) -> SystemBalanceOut:
+    return service.system_balance(session, guild_id=guild_id, code=code)
+
+
+@router.post("/guilds/{guild_id}/transfers", status_code=201)
+def create_transfer(guild_id: SnowflakePath, body: TransferIn, key: IdempotencyKey, session: SessionDep,
+                    settings: SettingsDep, response: Response) -> TransactionOut:
+    posted, replayed = service.transfer(
+        session, guild_id=guild_id, from_discord_id=body.from_user_id, to_discord_id=body.to_user_id,
+        amount=body.amount, reason=body.reason, key=key, max_amount=settings.transfer_max_amount,
+    )
+    return _answer(response, posted, replayed)
+
+
+@router.post("/transactions", status_code=201)
+def create_transaction(body: TransactionIn, key: IdempotencyKey, session: SessionDep,
+                       response: Response) -> TransactionOut:
+    posted, replayed = service.post_transaction(
+        session, guild_id=body.guild_id, kind=body.kind, reason=body.reason, postings=body.postings, key=key
+    )
+    return _answer(response, posted, replayed)
+
+
+@router.get("/transactions/by-key/{idempotency_key}")
+def get_transaction(idempotency_key: str, session: SessionDep, response: Response) -> TransactionOut:
+    return _answer(response, service.transaction_by_key(session, key=idempotency_key), False)
+
+
+@router.get("/guilds/{guild_id}/members/{discord_id}/statement")
+def get_statement(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
+                  limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                  before_id: Annotated[int | None, Query(ge=1)] = None) -> StatementOut:
+    return service.statement(session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_id=before_id)
+
+
+@router.get("/guilds/{guild_id}/leaderboard")
+def get_leaderboard(guild_id: SnowflakePath, session: SessionDep,
+                    limit: Annotated[int, Query(ge=1, le=25)] = 10,
+                    user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> LeaderboardOut:
+    return service.leaderboard(session, guild_id=guild_id, limit=limit, caller=user_id)
+
+
+@router.get("/guilds/{guild_id}/audit")
+def get_audit(guild_id: SnowflakePath, session: SessionDep) -> AuditOut:
+    return service.audit(session, guild_id=guild_id)

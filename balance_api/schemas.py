@@ -1,0 +1,119 @@
+"""The ledger's wire format: validated at the edge so nothing malformed reaches the database."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service_kit.types import MAX_AMOUNT, Amount, Reason, Snowflake
+
+SystemCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
+Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+SignedAmount = Annotated[int, Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TransferIn(Strict):
+    from_user_id: Snowflake
+    to_user_id: Snowflake
+    amount: Amount
+    reason: Reason = None
+
+
+class PostingIn(Strict):
+    user_id: Snowflake | None = None
+    system: SystemCode | None = None
+    amount: SignedAmount
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> "PostingIn":
+        if (self.user_id is None) == (self.system is None):
+            raise ValueError("a posting names exactly one of user_id or system")
+        return self
+
+
+class TransactionIn(Strict):
+    guild_id: Snowflake
+    kind: Kind
+    reason: Reason = None
+    postings: list[PostingIn] = Field(min_length=2, max_length=20000)
+
+
+class PostingOut(BaseModel):
+    account_id: int
+    user_id: Snowflake | None
+    system: str | None
+    amount: int
+    balance_after: int
+
+
+class TransactionOut(BaseModel):
+    id: int
+    guild_id: Snowflake
+    kind: str
+    reason: str | None
+    idempotency_key: str
+    created_at: datetime
+    postings: list[PostingOut]
+
+
+class BalanceOut(BaseModel):
+    guild_id: Snowflake
+    user_id: Snowflake
+    balance: int
+    updated_at: datetime | None
+
+
+class SystemBalanceOut(BaseModel):
+    guild_id: Snowflake
+    system: str
+    balance: int
+
+
+class Counterparty(BaseModel):
+    user_id: Snowflake | None
+    system: str | None
+
+
+class StatementLine(BaseModel):
+    posting_id: int
+    transaction_id: int
+    kind: str
+    reason: str | None
+    amount: int
+    balance_after: int
+    counterparty: Counterparty | None
+    created_at: datetime
+
+
+class StatementOut(BaseModel):
+    items: list[StatementLine]
+    next_before_id: int | None
+
+
+class LeaderboardEntry(BaseModel):
+    rank: int
+    user_id: Snowflake
+    display_name: str | None
+    balance: int
+
+
+class CallerRank(BaseModel):
+    rank: int
+    balance: int
+
+
+class LeaderboardOut(BaseModel):
+    items: list[LeaderboardEntry]
+    caller: CallerRank | None
+
+
+class AuditOut(BaseModel):
+    guild_id: Snowflake
+    postings_sum: int
+    balances_sum: int
+    accounts_out_of_step: int
+    balanced: bool

@@ -1,0 +1,161 @@
+"""Ledger use cases: balances, transfers, generic postings, statements, leaderboards and the audit."""
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from balance_api import ledger
+from balance_api.errors import AmountOverLimit, SelfTransfer
+from balance_api.ledger import Leg, PostedTransaction
+from balance_api.schemas import (
+    AuditOut,
+    BalanceOut,
+    CallerRank,
+    Counterparty,
+    LeaderboardEntry,
+    LeaderboardOut,
+    PostingIn,
+    StatementLine,
+    StatementOut,
+    SystemBalanceOut,
+)
+from service_kit.errors import NotFoundError
+from service_kit.idempotency import request_fingerprint
+from service_kit.identity import require_user_ids, unknown_user
+
+_BALANCE = text(
+    "SELECT u.id, a.id AS account_id, a.balance, a.updated_at FROM users u "
+    "LEFT JOIN accounts a ON a.user_id = u.id AND a.guild_id = :guild_id WHERE u.discord_id = :discord_id"
+)
+_SYSTEM_BALANCE = text("SELECT balance FROM accounts WHERE guild_id = :guild_id AND system_code = :code")
+_STATEMENT = text(
+    "SELECT p.id, p.transaction_id, t.kind, t.reason, p.amount, p.balance_after, p.created_at,"
+    " c.others, c.other_user, c.other_system"
+    " FROM postings p JOIN ledger_transactions t ON t.id = p.transaction_id"
+    " LEFT JOIN LATERAL (SELECT count(*) AS others, min(u2.discord_id) AS other_user,"
+    "  min(a2.system_code) AS other_system"
+    "  FROM (SELECT account_id FROM postings p2 WHERE p2.transaction_id = p.transaction_id"
+    "        AND p2.account_id <> p.account_id LIMIT 2) o"
+    "  JOIN accounts a2 ON a2.id = o.account_id LEFT JOIN users u2 ON u2.id = a2.user_id) c ON true"
+    " WHERE p.account_id = :account_id AND p.id < :before_id ORDER BY p.id DESC LIMIT :limit"
+)
+_LEADERBOARD = text(
+    "WITH ranked AS ("
+    " SELECT u.discord_id, u.display_name, a.balance,"
+    "  rank() OVER (ORDER BY a.balance DESC) AS rank,"
+    "  row_number() OVER (ORDER BY a.balance DESC, a.id) AS position"
+    " FROM accounts a JOIN users u ON u.id = a.user_id"
+    " WHERE a.guild_id = :guild_id AND u.discord_id IS NOT NULL)"
+    " SELECT discord_id, display_name, balance, rank, position FROM ranked"
+    " WHERE position <= :limit OR discord_id = :caller ORDER BY position"
+)
+_AUDIT = text(
+    "SELECT (SELECT coalesce(sum(p.amount), 0) FROM postings p JOIN accounts a ON a.id = p.account_id"
+    "        WHERE a.guild_id = :guild_id) AS postings_sum,"
+    " (SELECT coalesce(sum(balance), 0) FROM accounts WHERE guild_id = :guild_id) AS balances_sum,"
+    " (SELECT count(*) FROM accounts a WHERE a.guild_id = :guild_id AND a.balance <>"
+    "   (SELECT coalesce(sum(amount), 0) FROM postings p WHERE p.account_id = a.id)) AS out_of_step"
+)
+NO_CURSOR = 2**63 - 1
+
+
+def balance_of(session: Session, *, guild_id: int, discord_id: int) -> BalanceOut:
+    """A member's balance in one read of a stored column, whatever the length of their history."""
+    row = session.execute(_BALANCE, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
+    if row is None:
+        raise unknown_user(discord_id)
+    return BalanceOut(guild_id=guild_id, user_id=discord_id, balance=row.balance or 0, updated_at=row.updated_at)
+
+
+def system_balance(session: Session, *, guild_id: int, code: str) -> SystemBalanceOut:
+    """A system account's balance, so services can check the escrow they rely on."""
+    balance = session.execute(_SYSTEM_BALANCE, {"guild_id": guild_id, "code": code}).scalar_one_or_none()
+    return SystemBalanceOut(guild_id=guild_id, system=code, balance=balance or 0)
+
+
+def transfer(session: Session, *, guild_id: int, from_discord_id: int, to_discord_id: int, amount: int,
+             reason: str | None, key: str, max_amount: int) -> tuple[PostedTransaction, bool]:
+    """Move coins between two members of a guild, once per key, never past the sender's balance."""
+    if from_discord_id == to_discord_id:
+        raise SelfTransfer("you cannot transfer coins to yourself")
+    if amount > max_amount:
+        raise AmountOverLimit(f"a transfer can move at most {max_amount} coins", max_amount=max_amount)
+    ids = require_user_ids(session, [from_discord_id, to_discord_id])
+    fingerprint = request_fingerprint(
+        {"op": "transfer", "guild": guild_id, "from": from_discord_id, "to": to_discord_id,
+         "amount": amount, "reason": reason}
+    )
+    legs = [
+        Leg(amount=-amount, user_id=ids[from_discord_id], discord_id=from_discord_id),
+        Leg(amount=amount, user_id=ids[to_discord_id], discord_id=to_discord_id),
+    ]
+    return ledger.post(session, guild_id=guild_id, kind="transfer", reason=reason, key=key,
+                       fingerprint=fingerprint, legs=legs)
+
+
+def post_transaction(session: Session, *, guild_id: int, kind: str, reason: str | None,
+                     postings: list[PostingIn], key: str) -> tuple[PostedTransaction, bool]:
+    """Any balanced move another service needs (rewards, escrow, fees), once per key."""
+    discord_ids = [p.user_id for p in postings if p.user_id is not None]
+    ids = require_user_ids(session, discord_ids) if discord_ids else {}
+    fingerprint = request_fingerprint(
+        {"op": "post", "guild": guild_id, "kind": kind, "reason": reason,
+         "postings": sorted((p.user_id or 0, p.system or "", p.amount) for p in postings)}
+    )
+    legs = [
+        Leg(amount=p.amount, user_id=ids.get(p.user_id) if p.user_id else None, system=p.system,
+            discord_id=p.user_id)
+        for p in postings
+    ]
+    return ledger.post(session, guild_id=guild_id, kind=kind, reason=reason, key=key,
+                       fingerprint=fingerprint, legs=legs)
+
+
+def transaction_by_key(session: Session, *, key: str) -> PostedTransaction:
+    """Lets a caller that lost a response learn whether its move happened."""
+    posted = ledger.load_transaction(session, key)
+    if posted is None:
+        raise NotFoundError(f"no transaction has the idempotency key {key!r}", code="transaction_not_found")
+    return posted
+
+
+def statement(session: Session, *, guild_id: int, discord_id: int, limit: int,
+              before_id: int | None) -> StatementOut:
+    """A member's postings, newest first, one keyset page at a time."""
+    row = session.execute(_BALANCE, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
+    if row is None:
+        raise unknown_user(discord_id)
+    if row.account_id is None:
+        return StatementOut(items=[], next_before_id=None)
+    rows = session.execute(
+        _STATEMENT, {"account_id": row.account_id, "before_id": before_id or NO_CURSOR, "limit": limit + 1}
+    ).all()
+    items = [
+        StatementLine(
+            posting_id=r.id, transaction_id=r.transaction_id, kind=r.kind, reason=r.reason, amount=r.amount,
+            balance_after=r.balance_after, created_at=r.created_at,
+            counterparty=Counterparty(user_id=r.other_user, system=r.other_system) if r.others == 1 else None,
+        )
+        for r in rows[:limit]
+    ]
+    return StatementOut(items=items, next_before_id=items[-1].posting_id if len(rows) > limit else None)
+
+
+def leaderboard(session: Session, *, guild_id: int, limit: int, caller: int | None) -> LeaderboardOut:
+    """The guild's top members and the caller's own rank, in one query."""
+    rows = session.execute(_LEADERBOARD, {"guild_id": guild_id, "limit": limit, "caller": caller}).all()
+    items = [
+        LeaderboardEntry(rank=r.rank, user_id=r.discord_id, display_name=r.display_name, balance=r.balance)
+        for r in rows if r.position <= limit
+    ]
+    mine = next((r for r in rows if caller is not None and r.discord_id == caller), None)
+    return LeaderboardOut(items=items, caller=CallerRank(rank=mine.rank, balance=mine.balance) if mine else None)
+
+
+def audit(session: Session, *, guild_id: int) -> AuditOut:
+    """Proves the guild's books: postings sum to zero and every stored balance equals its postings."""
+    row = session.execute(_AUDIT, {"guild_id": guild_id}).one()
+    return AuditOut(
+        guild_id=guild_id, postings_sum=row.postings_sum, balances_sum=row.balances_sum,
+        accounts_out_of_step=row.out_of_step,
+        balanced=row.postings_sum == 0 and row.balances_sum == 0 and row.out_of_step == 0,
+    )

@@ -1,0 +1,75 @@
+"""HTTP edge of the daily claim: parse, call one use case, shape the answer."""
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import Engine
+
+from coin_api import service
+from coin_api.crediting import reconcile_pending
+from coin_api.ledger import Ledger
+from coin_api.rules import DailyRules
+from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut, ReconcileOut
+from coin_api.settings import CoinSettings
+from service_kit.db import SessionDep
+from service_kit.types import IdempotencyKey, SnowflakePath
+
+router = APIRouter(tags=["daily"])
+CLAIM_NUMBER_MAX = 2**31 - 1
+
+
+def get_settings(request: Request) -> CoinSettings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_ledger(request: Request) -> Ledger:
+    return request.app.state.ledger
+
+
+def get_rules(request: Request) -> DailyRules:
+    return request.app.state.rules
+
+
+SettingsDep = Annotated[CoinSettings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+RulesDep = Annotated[DailyRules, Depends(get_rules)]
+
+
+@router.post("/guilds/{guild_id}/members/{discord_id}/daily", status_code=201)
+def claim_daily(guild_id: SnowflakePath, discord_id: SnowflakePath, key: IdempotencyKey, engine: EngineDep,
+                ledger: LedgerDep, daily: RulesDep, settings: SettingsDep, response: Response) -> ClaimOut:
+    outcome = service.claim_daily(
+        engine=engine, ledger=ledger, daily=daily, lock_wait_s=settings.lock_wait_s,
+        guild_id=guild_id, discord_id=discord_id, key=key,
+    )
+    response.status_code = outcome.status
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return outcome.claim
+
+
+@router.get("/guilds/{guild_id}/members/{discord_id}/daily")
+def daily_status(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
+                 daily: RulesDep) -> DailyStatusOut:
+    return service.daily_status(session, daily=daily, guild_id=guild_id, discord_id=discord_id)
+
+
+@router.get("/guilds/{guild_id}/members/{discord_id}/daily/history")
+def daily_history(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
+                  limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                  before_number: Annotated[int | None, Query(ge=1, le=CLAIM_NUMBER_MAX)] = None) -> ClaimPageOut:
+    return service.claim_history(
+        session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_number=before_number
+    )
+
+
+@router.post("/daily/reconcile", tags=["internal"])
+def reconcile(engine: EngineDep, ledger: LedgerDep) -> ReconcileOut:
+    """Completes credits that were never confirmed; also run once in the background at start-up."""
+    return ReconcileOut(**asdict(reconcile_pending(engine=engine, ledger=ledger)))

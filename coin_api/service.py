@@ -1,0 +1,153 @@
+"""Daily claim use cases: claim (exactly one per window), status and history."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from coin_api import rules
+from coin_api.crediting import credit_claim, member_lock, pinned_session
+from coin_api.errors import DailyAlreadyClaimed, IdempotencyKeyReused
+from coin_api.ledger import Ledger
+from coin_api.models import DailyClaim
+from coin_api.rules import DailyRules, LastClaim
+from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut
+from service_kit.identity import require_user_id
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """The claim to answer with, and how: 201 new, 200 completed or replayed; built before the lock is let go."""
+
+    claim: ClaimOut
+    status: int
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, claim: DailyClaim, status: int, *, replayed: bool = False) -> "ClaimOutcome":
+        return cls(ClaimOut.of(claim), status, replayed)
+
+
+def _db_now(session: Session) -> datetime:
+    """The database's clock, the one claimed_at is written with, so the cooldown has one time source."""
+    return session.execute(select(func.now())).scalar_one()
+
+
+def _latest(session: Session, guild_id: int, user_id: int) -> DailyClaim | None:
+    return session.scalars(
+        select(DailyClaim).where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id)
+        .order_by(DailyClaim.claim_number.desc()).limit(1)
+    ).one_or_none()
+
+
+def _last(claim: DailyClaim | None) -> LastClaim | None:
+    return None if claim is None else LastClaim(claim.claim_number, claim.streak, claim.claimed_at)
+
+
+def _by_key(session: Session, key: str, guild_id: int, user_id: int) -> DailyClaim | None:
+    """The claim this key already recorded; the key is the member's own, never another member's."""
+    claim = session.scalars(select(DailyClaim).where(DailyClaim.idempotency_key == key)).one_or_none()
+    if claim is not None and (claim.guild_id, claim.user_id) != (guild_id, user_id):
+        raise IdempotencyKeyReused(f"idempotency key {key!r} already recorded another member's claim")
+    return claim
+
+
+def _pending(session: Session, guild_id: int, user_id: int) -> list[DailyClaim]:
+    return list(session.scalars(
+        select(DailyClaim).where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id,
+                                 DailyClaim.credited_at.is_(None)).order_by(DailyClaim.claim_number)
+    ))
+
+
+def _refuse(last: DailyClaim, daily: DailyRules) -> DailyAlreadyClaimed:
+    due = rules.next_claim_at(last=_last(last), rules=daily)
+    assert due is not None
+    return DailyAlreadyClaimed(due)
+
+
+def claim_daily(*, engine: Engine, ledger: Ledger, daily: DailyRules, lock_wait_s: float, guild_id: int,
+                discord_id: int, key: str) -> ClaimOutcome:
+    """Record one claim per cooldown window, commit it, then have the ledger pay it under the claim's key."""
+    with pinned_session(engine) as session:
+        user_id = require_user_id(session, discord_id)
+        replayed = _by_key(session, key, guild_id, user_id)
+        if replayed is not None and replayed.credited:
+            return ClaimOutcome.of(replayed, 200, replayed=True)
+        last = _latest(session, guild_id, user_id)
+        now = _db_now(session)
+        if last is not None and last.credited and not rules.can_claim(last=_last(last), now=now, rules=daily):
+            raise _refuse(last, daily)
+        with member_lock(session, guild_id=guild_id, user_id=user_id, wait_s=lock_wait_s):
+            return _claim_locked(session, ledger, daily, guild_id, user_id, discord_id, key)
+
+
+def _claim_locked(session: Session, ledger: Ledger, daily: DailyRules, guild_id: int, user_id: int,
+                  discord_id: int, key: str) -> ClaimOutcome:
+    replayed = _by_key(session, key, guild_id, user_id)
+    if replayed is not None:
+        return ClaimOutcome.of(_completed(session, ledger, replayed, discord_id), 200, replayed=True)
+    completed = [credit_claim(session, ledger, claim, discord_id) for claim in _pending(session, guild_id, user_id)]
+    now = _db_now(session)
+    last = _latest(session, guild_id, user_id)
+    if last is not None and not rules.can_claim(last=_last(last), now=now, rules=daily):
+        if any(claim.id == last.id for claim in completed):
+            return ClaimOutcome.of(last, 200)
+        raise _refuse(last, daily)
+    plan = rules.plan_claim(last=_last(last), now=now, rules=daily)
+    claim = session.scalars(
+        insert(DailyClaim)
+        .values(guild_id=guild_id, user_id=user_id, claim_number=plan.claim_number, streak=plan.streak,
+                amount=plan.amount, idempotency_key=key, claimed_at=now)
+        .on_conflict_do_nothing()
+        .returning(DailyClaim)
+    ).one_or_none()
+    if claim is None:
+        session.rollback()
+        return _lost_race(session, ledger, daily, guild_id, user_id, discord_id, key)
+    session.commit()
+    return ClaimOutcome.of(credit_claim(session, ledger, claim, discord_id), 201)
+
+
+def _completed(session: Session, ledger: Ledger, claim: DailyClaim, discord_id: int) -> DailyClaim:
+    return claim if claim.credited else credit_claim(session, ledger, claim, discord_id)
+
+
+def _lost_race(session: Session, ledger: Ledger, daily: DailyRules, guild_id: int, user_id: int,
+               discord_id: int, key: str) -> ClaimOutcome:
+    """Another insert won the claim number or the key: answer as if this request had come second."""
+    replayed = _by_key(session, key, guild_id, user_id)
+    if replayed is not None:
+        return ClaimOutcome.of(_completed(session, ledger, replayed, discord_id), 200, replayed=True)
+    last = _latest(session, guild_id, user_id)
+    assert last is not None, "an insert only conflicts with an existing claim"
+    raise _refuse(last, daily)
+
+
+def daily_status(session: Session, *, daily: DailyRules, guild_id: int, discord_id: int) -> DailyStatusOut:
+    """What the bot shows before a claim: whether it is open, when, for how much, and any credit pending."""
+    user_id = require_user_id(session, discord_id)
+    now = _db_now(session)
+    last = _last(_latest(session, guild_id, user_id))
+    due = rules.next_claim_at(last=last, rules=daily)
+    upcoming = rules.plan_claim(last=last, now=max(now, due) if due else now, rules=daily)
+    return DailyStatusOut(
+        can_claim=rules.can_claim(last=last, now=now, rules=daily),
+        next_claim_at=due,
+        streak=rules.current_streak(last=last, now=now, rules=daily),
+        next_amount=upcoming.amount,
+        pending_credit=bool(_pending(session, guild_id, user_id)),
+    )
+
+
+def claim_history(session: Session, *, guild_id: int, discord_id: int, limit: int,
+                  before_number: int | None) -> ClaimPageOut:
+    """A member's claims in a guild, newest first, one keyset page at a time."""
+    user_id = require_user_id(session, discord_id)
+    query = select(DailyClaim).where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id)
+    if before_number is not None:
+        query = query.where(DailyClaim.claim_number < before_number)
+    claims = list(session.scalars(query.order_by(DailyClaim.claim_number.desc()).limit(limit + 1)))
+    items = [ClaimOut.of(claim) for claim in claims[:limit]]
+    return ClaimPageOut(items=items, next_before_number=items[-1].claim_number if len(claims) > limit else None)

@@ -1,0 +1,17 @@
+"""Shared service kit: settings, database, health, auth, errors and logging written once for every service."""
+
+from service_kit.app import create_service_app
+from service_kit.db import SessionDep
+from service_kit.errors import ConflictError, NotFoundError, ServiceError, UnavailableError, UnprocessableError
+from service_kit.settings import ServiceSettings
+
+__all__ = [
+    "ConflictError",
+    "NotFoundError",
+    "ServiceError",
+    "ServiceSettings",
+    "SessionDep",
+    "UnavailableError",
+    "UnprocessableError",
+    "create_service_app",
+]

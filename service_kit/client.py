@@ -1,0 +1,28 @@
+"""HTTP client for calling another internal service with the token and the current request id."""
+
+from typing import Any
+
+import httpx
+
+from service_kit.logging import request_id_var
+
+
+class InternalClient:
+    """A pooled client bound to one service; callers decide what a failure means."""
+
+    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(timeout_s),
+        )
+
+    def request(
+        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """Send one request, forwarding the request id so both services log the same one."""
+        merged = {"X-Request-ID": request_id_var.get(), **(headers or {})}
+        return self._client.request(method, path, json=json, headers=merged)
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,59 @@
+"""Typed settings shared by every service; a missing secret stops start-up with a readable message."""
+
+from typing import TypeVar
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up so the operator reads which variable is missing instead of a traceback."""
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service needs; services subclass this to add their own."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str
+    internal_api_token: SecretStr
+    log_level: str = "INFO"
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_statement_timeout_ms: int = 5000
+    db_connect_timeout_s: int = 3
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str) -> str:
+        if not value.startswith(("postgres://", "postgresql://", "postgresql+psycopg2://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("internal_api_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the psycopg2 driver named, whatever form the operator wrote."""
+        scheme, rest = self.database_url.split("://", 1)
+        return f"postgresql+psycopg2://{rest}" if scheme != "postgresql+psycopg2" else self.database_url
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(settings_cls: type[SettingsT]) -> SettingsT:
+    """Read settings from the environment, turning pydantic's report into one line per variable."""
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{variable}: {'required' if error['type'] == 'missing' else error['msg']}")
+        raise SettingsError(f"{settings_cls.__name__} cannot start; set " + "; ".join(problems)) from None

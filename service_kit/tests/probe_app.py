@@ -1,0 +1,36 @@
+"""A tiny service built on the kit, so the kit's promises are tested over real HTTP."""
+
+import logging
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from service_kit.app import create_service_app
+from service_kit.errors import ConflictError
+from service_kit.settings import ServiceSettings
+
+router = APIRouter()
+probe_logger = logging.getLogger("probe")
+
+
+class Echo(BaseModel):
+    amount: int
+
+
+@router.post("/echo")
+def echo(body: Echo) -> Echo:
+    return body
+
+
+@router.get("/conflict")
+def conflict() -> None:
+    raise ConflictError("that already happened", code="already_done", hint="try tomorrow")
+
+
+@router.get("/crash")
+def crash() -> None:
+    probe_logger.error("about to crash holding %s", "buteco-test-internal-token")
+    raise RuntimeError("boom")
+
+
+app = create_service_app(name="probe", version="9.9.9", settings_cls=ServiceSettings, router=router)

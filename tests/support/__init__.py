@@ -1,0 +1,1 @@
+"""Shared test infrastructure: PostgreSQL, service processes, fault-injection proxy, fixtures."""

@@ -1,0 +1,162 @@
+"""Pytest fixtures: a PostgreSQL server, a migrated template, a fresh database per test, services, proxies."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.support import migrations
+from tests.support.postgres import (
+    FAST_SETTINGS,
+    ThrowawayPostgres,
+    create_database,
+    drop_database,
+    find_bin_dir,
+    plain_url,
+    seal_template,
+    unique_name,
+)
+from tests.support.proxy import FaultProxy
+from tests.support.services import TEST_TOKEN, ServiceProcess
+
+TEMPLATE_DATABASE = "buteco_template"
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Treat SIGTERM like Ctrl-C, so teardown still stops the servers and services we started."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _docker_answers() -> bool:
+    """A Docker engine (not just the client) answers within 3 s."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return bool(os.environ.get("DOCKER_HOST")) or os.path.exists("/var/run/docker.sock")
+    try:
+        return subprocess.run([docker, "info"], capture_output=True, timeout=3).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def _container_postgres() -> Iterator[str]:
+    from testcontainers.postgres import PostgresContainer
+
+    flags = " ".join(f"-c {k}={v}" for k, v in {**FAST_SETTINGS, "max_connections": "300"}.items())
+    container = PostgresContainer("postgres:16-alpine", username="postgres", password="postgres", dbname="postgres")
+    container.with_command(f"postgres {flags}")
+    container.start()
+    try:
+        yield plain_url(container.get_connection_url())
+    finally:
+        container.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """URL of a server where tests may CREATE DATABASE: TEST_DATABASE_URL, else Docker, else a local throwaway."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield plain_url(os.environ["TEST_DATABASE_URL"])
+    elif importlib.util.find_spec("testcontainers") and _docker_answers():
+        yield from _container_postgres()
+    elif find_bin_dir():
+        with ThrowawayPostgres() as server:
+            yield server.url
+    else:
+        pytest.fail("no PostgreSQL: set TEST_DATABASE_URL, or run scripts/ensure-postgres.sh (make install)")
+
+
+@pytest.fixture(scope="session")
+def migrated_template_url(pg_admin_url: str) -> str:
+    """A database migrated by the real TypeORM migrations once per session; tests get copies of it."""
+    if not migrations.migration_service_present():
+        pytest.skip("db_migration_service/package.json does not exist yet: no schema to test against")
+    try:
+        migrations.ensure_built()
+        drop_database(pg_admin_url, TEMPLATE_DATABASE)
+        url = create_database(pg_admin_url, TEMPLATE_DATABASE)
+        migrations.run_migrations(url)
+    except migrations.MigrationError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    seal_template(pg_admin_url, TEMPLATE_DATABASE)
+    return url
+
+
+def _fresh_database(admin_url: str) -> Iterator[str]:
+    name = unique_name()
+    url = create_database(admin_url, name, template=TEMPLATE_DATABASE)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)
+
+
+@pytest.fixture
+def database_url(pg_admin_url: str, migrated_template_url: str) -> Iterator[str]:
+    """A migrated database of this test's own, dropped afterwards."""
+    yield from _fresh_database(pg_admin_url)
+
+
+@pytest.fixture(scope="module")
+def module_database_url(pg_admin_url: str, migrated_template_url: str) -> Iterator[str]:
+    """A migrated database shared by one test module."""
+    yield from _fresh_database(pg_admin_url)
+
+
+StartService = Callable[..., ServiceProcess]
+
+
+def _service_starter(request: pytest.FixtureRequest, log_dir, database_fixture: str) -> Iterator[StartService]:
+    started: list[ServiceProcess] = []
+
+    def start(module: str, *, database_url: str | None = None, token: str = TEST_TOKEN,
+              env: dict[str, str] | None = None) -> ServiceProcess:
+        if database_url is None:
+            database_url = request.getfixturevalue(database_fixture)
+        service = ServiceProcess(module, database_url=database_url, token=token, env=env, log_dir=log_dir)
+        started.append(service)
+        return service.start()
+
+    try:
+        yield start
+    finally:
+        for service in reversed(started):
+            service.stop()
+
+
+@pytest.fixture
+def start_service(request: pytest.FixtureRequest, tmp_path) -> Iterator[StartService]:
+    """start_service("balance_api.main", env={...}) -> running ServiceProcess on this test's database."""
+    yield from _service_starter(request, tmp_path, "database_url")
+
+
+@pytest.fixture(scope="module")
+def module_start_service(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[StartService]:
+    """Like start_service, but the services (and their database) live for the whole module."""
+    yield from _service_starter(request, tmp_path_factory.mktemp("services"), "module_database_url")
+
+
+@pytest.fixture
+def fault_proxy() -> Iterator[Callable[[str], FaultProxy]]:
+    """fault_proxy(upstream_url) -> started FaultProxy, stopped at teardown."""
+    proxies: list[FaultProxy] = []
+
+    def make(upstream_url: str) -> FaultProxy:
+        proxies.append(FaultProxy(upstream_url).start())
+        return proxies[-1]
+
+    try:
+        yield make
+    finally:
+        for proxy in proxies:
+            proxy.stop()

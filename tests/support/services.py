@@ -1,0 +1,108 @@
+"""Real service processes (uvicorn subprocesses) for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from tests.support.postgres import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEST_TOKEN = "buteco-test-internal-token"
+
+
+def auth_headers(token: str = TEST_TOKEN, **extra: str) -> dict[str, str]:
+    """Bearer auth plus extra headers; keyword underscores become dashes (idempotency_key=...)."""
+    return {"Authorization": f"Bearer {token}", **{k.replace("_", "-").title(): v for k, v in extra.items()}}
+
+
+class ServiceStartError(RuntimeError):
+    """The service died or never answered /health; the message carries its log."""
+
+
+class ServiceProcess:
+    """`python -m uvicorn <module>:app` on a free loopback port, with its output in a log file."""
+
+    def __init__(self, module: str, *, database_url: str | None = None, token: str = TEST_TOKEN,
+                 env: Mapping[str, str] | None = None, port: int | None = None,
+                 log_dir: str | os.PathLike | None = None, startup_timeout: float = 15.0) -> None:
+        self.module = module
+        self.port = port or free_port()
+        self.startup_timeout = startup_timeout
+        self.env = {**os.environ, "INTERNAL_API_TOKEN": token, **(env or {})}
+        if database_url is not None:
+            self.env["DATABASE_URL"] = database_url
+        log_dir = Path(log_dir or tempfile.mkdtemp(prefix="buteco-svc-"))
+        self.log_path = log_dir / f"{module.replace('.', '_')}-{self.port}.log"
+        self._proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServiceProcess:
+        cmd = [sys.executable, "-m", "uvicorn", f"{self.module}:app", "--host", "127.0.0.1",
+               "--port", str(self.port), "--log-level", "warning"]
+        with open(self.log_path, "ab") as log:
+            self._proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                          stdin=subprocess.DEVNULL)
+        self._wait_healthy()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Graceful stop (SIGTERM, as an orchestrator does), killing it if it hangs."""
+        proc, self._proc = self._proc, None
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def kill(self) -> None:
+        """Crash it (SIGKILL): no shutdown hooks run."""
+        if self._proc and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+    def restart(self) -> ServiceProcess:
+        """Stop and start again on the same port, so URLs held by other services stay valid."""
+        self.stop()
+        return self.start()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def __enter__(self) -> ServiceProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                code, self._proc = self._proc.returncode, None
+                raise ServiceStartError(f"{self.module} exited with {code} at start:\n{self.logs()}")
+            try:
+                httpx.get(f"{self.url}/health", timeout=1.0, trust_env=False)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        self.kill()
+        raise ServiceStartError(f"{self.module} did not answer /health in {self.startup_timeout} s:\n{self.logs()}")

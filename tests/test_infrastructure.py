@@ -1,0 +1,206 @@
+"""Tests of the test infrastructure itself: PostgreSQL, the migrated template, ServiceProcess, FaultProxy."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import psycopg2
+import pytest
+
+from tests.support.postgres import ThrowawayPostgres, create_database, drop_database, find_bin_dir, unique_name
+from tests.support.services import TEST_TOKEN, ServiceStartError, auth_headers
+
+SCHEMA_TABLES = {"users", "accounts", "ledger_transactions", "postings", "daily_claims"}
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
+def public_tables(url: str) -> set[str]:
+    return {row[0] for row in query(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+
+
+def test_server_answers_select_1(pg_admin_url):
+    assert query(pg_admin_url, "SELECT 1") == [(1,)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_bin_dir() is None, reason="no PostgreSQL server binaries installed")
+def test_throwaway_postgres_durable_lifecycle():
+    server = ThrowawayPostgres(durable=True, max_connections=50).start()
+    base_dir, url = server.base_dir, server.url
+    try:
+        assert query(url, "SHOW fsync") == [("on",)]
+        assert query(url, "SHOW max_connections") == [("50",)]
+    finally:
+        server.stop()
+    assert not os.path.exists(base_dir)
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(url, connect_timeout=2)
+
+
+def test_template_copy_has_the_schema(database_url):
+    assert SCHEMA_TABLES <= public_tables(database_url)
+    assert query(database_url, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_each_database_is_an_independent_copy(pg_admin_url, database_url):
+    query(database_url, "CREATE TABLE scratch (id int)")
+    other = unique_name()
+    try:
+        other_url = create_database(pg_admin_url, other, template="buteco_template")
+        assert "scratch" not in public_tables(other_url)
+        assert SCHEMA_TABLES <= public_tables(other_url)
+    finally:
+        drop_database(pg_admin_url, other)
+
+
+def test_auth_headers():
+    assert auth_headers(idempotency_key="k1") == {"Authorization": f"Bearer {TEST_TOKEN}", "Idempotency-Key": "k1"}
+
+
+@pytest.mark.slow
+def test_service_process_env_logs_restart_stop(start_service):
+    service = start_service("tests.support.echo_app", database_url="postgresql://example/db", env={"EXTRA": "x"})
+    with httpx.Client(base_url=service.url, trust_env=False) as client:
+        assert client.get("/env/INTERNAL_API_TOKEN").json()["value"] == TEST_TOKEN
+        assert client.get("/env/DATABASE_URL").json()["value"] == "postgresql://example/db"
+        assert client.get("/env/EXTRA").json()["value"] == "x"
+        first_pid = client.get("/health").json()["pid"]
+        port = service.port
+        service.restart()
+        assert service.port == port
+        assert client.get("/health").json()["pid"] != first_pid
+    assert "echo_app read EXTRA" in service.logs()
+    service.stop()
+    assert not service.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{service.url}/health", trust_env=False)
+
+
+@pytest.mark.slow
+def test_service_process_that_dies_reports_its_output(start_service):
+    with pytest.raises(ServiceStartError, match="no_such_module"):
+        start_service("tests.support.no_such_module", database_url="postgresql://example/db")
+
+
+class Upstream:
+    """A tiny HTTP/1.1 keep-alive server that records what reached it."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str, bytes]] = []
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self._answer(b"")
+
+            def do_POST(self):
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+            def _answer(self, body: bytes) -> None:
+                upstream.received.append((self.command, self.path, body))
+                if self.path == "/chunked":
+                    self.send_response(200)
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                    return
+                payload = b"echo:" + self.path.encode() + b":" + body
+                self.send_response(201 if self.command == "POST" else 200)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def upstream():
+    server = Upstream()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def client():
+    with httpx.Client(trust_env=False, timeout=5) as http:
+        yield http
+
+
+def test_proxy_pass_relays_both_ways(upstream, fault_proxy, client):
+    proxy = fault_proxy(upstream.url)
+    response = client.post(f"{proxy.url}/apply?x=1", content=b"body")
+    assert (response.status_code, response.content) == (201, b"echo:/apply?x=1:body")
+    chunked = client.get(f"{proxy.url}/chunked")
+    assert chunked.content == b"hello world"
+    assert upstream.received == [("POST", "/apply?x=1", b"body"), ("GET", "/chunked", b"")]
+    assert [seen.mode for seen in proxy.seen] == ["pass", "pass"]
+
+
+def test_proxy_refuse_closes_before_upstream(upstream, fault_proxy, client):
+    proxy = fault_proxy(upstream.url)
+    proxy.set_mode("refuse")
+    with pytest.raises(httpx.TransportError):
+        client.post(f"{proxy.url}/apply", content=b"body")
+    assert upstream.received == []
+
+
+def test_proxy_drop_response_applies_upstream_but_caller_hears_nothing(upstream, fault_proxy, client):
+    proxy = fault_proxy(upstream.url)
+    proxy.set_mode("drop_response")
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post(f"{proxy.url}/apply", content=b"money")
+    assert upstream.received == [("POST", "/apply", b"money")]
+
+
+def test_proxy_delay_holds_the_response(upstream, fault_proxy, client):
+    proxy = fault_proxy(upstream.url)
+    proxy.set_mode("delay", 0.5)
+    started = time.monotonic()
+    assert client.get(f"{proxy.url}/slow").status_code == 200
+    assert time.monotonic() - started >= 0.5
+    with pytest.raises(httpx.ReadTimeout):
+        client.post(f"{proxy.url}/apply", content=b"late", timeout=0.2)
+    assert upstream.received == [("GET", "/slow", b""), ("POST", "/apply", b"late")]
+
+
+def test_proxy_mode_switch_applies_to_pooled_connections(upstream, fault_proxy, client):
+    proxy = fault_proxy(upstream.url)
+    assert client.get(f"{proxy.url}/one").status_code == 200
+    proxy.set_mode("drop_response")
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get(f"{proxy.url}/two")
+    proxy.set_mode("refuse")
+    with pytest.raises(httpx.TransportError):
+        client.get(f"{proxy.url}/three")
+    proxy.set_mode("pass")
+    assert client.get(f"{proxy.url}/four").status_code == 200
+    assert [path for _, path, _ in upstream.received] == ["/one", "/two", "/four"]
+
+
+def test_proxy_rejects_unknown_mode(upstream, fault_proxy):
+    with pytest.raises(ValueError, match="unknown proxy mode"):
+        fault_proxy(upstream.url).set_mode("explode")
