@@ -1,0 +1,106 @@
+"""ButecoBot: owns the aiohttp session, the plugin registry and the service clients (advanced_startup style)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Mapping
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .core.errors import ButecoTree
+from .core.help import CORE
+from .core.i18n import CatalogTranslator
+from .core.loader import PluginLoader
+from .core.manifest import HelpEntry
+from .core.registry import Plugin
+from .core.services import ServiceClient, ServiceUnavailable
+from .settings import BotSettings
+
+log = logging.getLogger(__name__)
+CORE_EXTENSION = "buteco_bot.extensions.core_commands"
+
+
+class ButecoBot(commands.Bot):
+    """The one Bot subclass; everything with a lifetime is created in setup_hook and closed in close()."""
+
+    def __init__(self, settings: BotSettings, *, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+                         tree_cls=ButecoTree, help_command=None,
+                         guild_ready_timeout=settings.guild_ready_timeout)
+        self.settings = settings
+        self.env = dict(os.environ if env is None else env)
+        self.session: aiohttp.ClientSession | None = None
+        self.plugins: dict[str, Plugin] = {}
+        self.services: dict[str, ServiceClient] = {}
+        self.loader = PluginLoader(self)
+        self.tree_hash: str | None = None
+        self.sync_count = 0
+
+    @property
+    def dev_guild(self) -> discord.Object | None:
+        return discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+
+    async def setup_hook(self) -> None:
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        await self.tree.set_translator(CatalogTranslator())
+        await self.load_extension(CORE_EXTENSION)
+        await self.loader.load_all()
+        for plugin in self.plugins.values():
+            log.info("plugin %s: %s%s", plugin.id, plugin.state, f" ({plugin.reason})" if plugin.reason else "")
+        await self.sync_commands()
+
+    async def close(self) -> None:
+        await super().close()
+        if self.session is not None:
+            await self.session.close()
+
+    def service(self, plugin_id: str) -> ServiceClient:
+        """The client of a loaded plugin's service; ServiceUnavailable when that plugin is not loaded."""
+        client = self.services.get(plugin_id)
+        if client is None:
+            raise ServiceUnavailable(plugin_id, "plugin not loaded")
+        return client
+
+    def service_display_names(self, locale: discord.Locale | str) -> dict[str, str]:
+        lang = locale.value if isinstance(locale, discord.Locale) else str(locale)
+        return {pid: p.display_name(lang) for pid, p in self.plugins.items()}
+
+    def owner_of(self, command: app_commands.Command) -> str:
+        """The plugin a command belongs to: declared in extras, else by the module that defined it."""
+        return command.extras.get("plugin") or self.loader.owner_of_module(command.module) or CORE
+
+    def help_entry(self, plugin_id: str, qualified_name: str) -> HelpEntry | None:
+        plugin = self.plugins.get(plugin_id)
+        if plugin is None or plugin.manifest is None:
+            return None
+        return next((h for h in plugin.manifest.help if h.command == qualified_name), None)
+
+    async def tree_payload(self) -> list[dict]:
+        """The JSON Discord would receive for the current scope, translations included."""
+        guild = self.dev_guild
+        if guild is not None:
+            self.tree.clear_commands(guild=guild)
+            self.tree.copy_global_to(guild=guild)
+        translator = self.tree.translator
+        found = self.tree.get_commands(guild=guild)
+        if translator is None:
+            return [c.to_dict(self.tree) for c in found]
+        return [await c.get_translated_payload(self.tree, translator) for c in found]
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync (guild in development, global in production) only when the tree's payload changed."""
+        payload = sorted(await self.tree_payload(), key=lambda c: (c.get("type", 1), c["name"]))
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+        if digest == self.tree_hash and not force:
+            return False
+        await self.tree.sync(guild=self.dev_guild)
+        self.tree_hash = digest
+        self.sync_count += 1
+        log.info("synced %d commands (%s)", len(payload), "guild" if self.dev_guild else "global")
+        return True

@@ -1,0 +1,1 @@
+"""The bot's core: manifests, registry, service clients, health, help, i18n, errors, embeds."""

@@ -1,0 +1,1 @@
+"""discord.py extensions: the core commands and the economy plugins' command modules."""

@@ -1,0 +1,160 @@
+"""balance_api's command module: /balance, /transfer (with confirmation), /statement, /leaderboard."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..bot import ButecoBot
+from ..core.embeds import COLOR, Pager
+from ..core.errors import ErrorReportingView, UserFacingError
+from ..core.i18n import locale_of, t
+from ..core.services import Reply
+from .common import coins, ensure_registered, guild_of, money_key
+
+STATEMENT_PAGE = 10
+Amount = app_commands.Range[int, 1, 10**12]
+Reason = app_commands.Range[str, 1, 200]
+
+
+def _when(value: str) -> str:
+    """An ISO timestamp as a Discord timestamp, rendered in each reader's own timezone."""
+    return f"<t:{int(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())}:f>"
+
+
+class ConfirmTransfer(ErrorReportingView):
+    """Confirm/Cancel for a large transfer; only the sender may click, and a repeat click moves nothing."""
+
+    def __init__(self, sender_id: int, locale: str, move: Callable[[], Awaitable[Reply]],
+                 describe: Callable[[Reply], str]) -> None:
+        super().__init__(timeout=300)
+        self.sender_id, self.locale, self.move, self.describe = sender_id, locale, move, describe
+        self.lock = asyncio.Lock()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.sender_id:
+            await interaction.response.send_message(t(self.locale, "errors.not_yours"), ephemeral=True)
+            return False
+        return True
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
+        async with self.lock:
+            reply = await self.move()
+        self.stop()
+        await interaction.edit_original_response(content=self.describe(reply), view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=t(self.locale, "transfer.cancelled"), view=None)
+
+
+class Balance(commands.Cog):
+    """Reading and moving coins; every reply with personal data is ephemeral."""
+
+    def __init__(self, bot: ButecoBot) -> None:
+        self.bot = bot
+
+    @property
+    def ledger(self):
+        return self.bot.service("balance")
+
+    @app_commands.command(name="balance", description="Show your balance, or a member's")
+    @app_commands.describe(member="Whose balance (you, if empty)")
+    @app_commands.guild_only()
+    async def balance(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id, user = guild_of(interaction), interaction.user
+        target = member or user
+        if target.id == user.id:
+            await ensure_registered(self.bot, user)
+        data = await self.ledger.get(f"/guilds/{guild_id}/members/{target.id}/balance")
+        key = "balance.own" if target.id == user.id else "balance.other"
+        text = t(interaction.locale, key, name=target.display_name, balance=coins(data["balance"]))
+        await interaction.followup.send(text, ephemeral=True)
+
+    @app_commands.command(name="transfer", description="Send coins to another member")
+    @app_commands.describe(member="Who receives the coins", amount="How many coins", reason="Why (optional)")
+    @app_commands.guild_only()
+    async def transfer(self, interaction: discord.Interaction, member: discord.Member, amount: Amount,
+                       reason: Reason | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id, sender, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
+        if member.id == sender.id:
+            raise UserFacingError("errors.self_transfer")
+        await ensure_registered(self.bot, sender)
+        body: dict[str, Any] = {"from_user_id": str(sender.id), "to_user_id": str(member.id), "amount": amount}
+        if reason:
+            body["reason"] = reason
+        key = money_key(interaction.id)
+
+        async def move() -> Reply:
+            return await self.ledger.post(f"/guilds/{guild_id}/transfers", body, idempotency_key=key)
+
+        def describe(reply: Reply) -> str:
+            mine = next((p for p in reply.data["postings"] if p["user_id"] == str(sender.id)), None)
+            done = "transfer.replayed" if reply.replayed else "transfer.done"
+            return t(locale, done, amount=coins(amount), name=member.display_name,
+                     balance=coins(mine["balance_after"]) if mine else "?")
+
+        if amount > self.bot.settings.transfer_confirm_above:
+            view = ConfirmTransfer(sender.id, locale, move, describe)
+            view.confirm.label = t(locale, "transfer.confirm_button")
+            view.cancel.label = t(locale, "transfer.cancel_button")
+            prompt = t(locale, "transfer.confirm", amount=coins(amount), name=member.display_name)
+            await interaction.followup.send(prompt, view=view, ephemeral=True, wait=True)
+            return
+        await interaction.followup.send(describe(await move()), ephemeral=True)
+
+    @app_commands.command(name="statement", description="Your latest transactions")
+    @app_commands.guild_only()
+    async def statement(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id, user, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
+        await ensure_registered(self.bot, user)
+        cursor: dict[str, int | None] = {"before_id": None}
+
+        async def page() -> tuple[discord.Embed, bool]:
+            data = await self.ledger.get(f"/guilds/{guild_id}/members/{user.id}/statement", limit=STATEMENT_PAGE,
+                                         before_id=cursor["before_id"])
+            cursor["before_id"] = data.get("next_before_id")
+            lines = [f"`{item['amount']:+,}` {t(locale, 'kinds.' + item['kind'], default=item['kind'])}"
+                     f"{' — ' + item['reason'] if item.get('reason') else ''} · "
+                     f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · "
+                     f"{_when(item['created_at'])}" for item in data["items"]]
+            embed = discord.Embed(title=t(locale, "statement.title"), colour=COLOR,
+                                  description="\n".join(lines) or t(locale, "statement.empty"))
+            return embed, cursor["before_id"] is not None
+
+        first, more = await page()
+        pager = Pager(user.id, [first], more=page if more else None, refusal=t(locale, "errors.not_yours"))
+        kwargs = {"view": pager} if pager.needed else {}
+        await interaction.followup.send(embed=first, ephemeral=True, **kwargs)
+
+    @app_commands.command(name="leaderboard", description="The server's top 10 and your rank")
+    @app_commands.guild_only()
+    async def leaderboard(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id, user, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
+        await ensure_registered(self.bot, user)
+        data = await self.ledger.get(f"/guilds/{guild_id}/leaderboard", limit=10, user_id=user.id)
+        lines = [f"**{row['rank']}.** {discord.utils.escape_markdown(row.get('display_name') or row['user_id'])}"
+                 f" — {coins(row['balance'])}" for row in data["items"]]
+        embed = discord.Embed(title=t(locale, "leaderboard.title"), colour=COLOR,
+                              description="\n".join(lines) or t(locale, "leaderboard.empty"))
+        caller = data.get("caller")
+        embed.set_footer(text=t(locale, "leaderboard.you", rank=caller["rank"], balance=coins(caller["balance"]))
+                         if caller else t(locale, "leaderboard.unranked"))
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+
+async def setup(bot: ButecoBot) -> None:
+    await bot.add_cog(Balance(bot))

@@ -1,0 +1,31 @@
+"""What every economy command needs: the guild, implicit registration, the money idempotency key."""
+
+from __future__ import annotations
+
+import discord
+
+from ..bot import ButecoBot
+from ..core.errors import UserFacingError
+from ..core.services import Reply
+
+
+def guild_of(interaction: discord.Interaction) -> int:
+    """Economies are per guild; in a DM there is none."""
+    if interaction.guild_id is None:
+        raise UserFacingError("errors.guild_only")
+    return interaction.guild_id
+
+
+def money_key(interaction_id: int) -> str:
+    """The idempotency key of a money move: the interaction that asked for it, so a replay moves nothing."""
+    return f"discord:interaction:{interaction_id}"
+
+
+async def ensure_registered(bot: ButecoBot, user: discord.abc.User) -> Reply:
+    """Get-or-create the member in client_api; called only after the interaction was deferred."""
+    body = {"discord_id": str(user.id), "display_name": user.display_name[:100]}
+    return await bot.service("client").post("/users", body)
+
+
+def coins(amount: int) -> str:
+    return f"{amount:,}".replace(",", " ")

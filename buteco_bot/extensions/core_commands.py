@@ -1,0 +1,93 @@
+"""The core's own commands: /help, /health and the admin-only /plugins status|reload."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..bot import ButecoBot
+from ..core.embeds import COLOR, Pager, chunk_lines, paginate
+from ..core.health import check_all, gateway_ms, overall
+from ..core.help import build_help
+from ..core.i18n import locale_of, t
+from ..core.registry import report_lines
+
+DOTS = {"up": "🟢", "degraded": "🟡", "down": "🔴"}
+OVERALL_COLOURS = {"UP": discord.Colour.green(), "DEGRADED": discord.Colour.gold(), "DOWN": discord.Colour.red()}
+
+
+class CoreCommands(commands.Cog):
+    """Commands every Buteco has, whatever plugins are installed."""
+
+    plugins = app_commands.Group(name="plugins", description="Inspect and reload plugins",
+                                 default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
+
+    def __init__(self, bot: ButecoBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="List every command, grouped by plugin")
+    async def help(self, interaction: discord.Interaction) -> None:
+        locale = locale_of(interaction.locale)
+        pages = await build_help(self.bot, locale)
+        pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
+        if pager.needed:
+            await interaction.response.send_message(embed=pages[0], view=pager, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=pages[0], ephemeral=True)
+
+    @app_commands.command(name="health", description="Check every service the bot depends on")
+    async def health(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        locale = locale_of(interaction.locale)
+        results = await check_all(self.bot.session, self.bot.plugins.values())
+        state = overall(results)
+        fields = []
+        for result in results:
+            plugin = self.bot.plugins[result.plugin_id]
+            role = t(locale, "health.critical" if result.critical else "health.optional")
+            value = t(locale, f"health.{result.status}") + f" · {result.latency_ms:.0f} ms"
+            value += f" · v{result.version}" if result.version else ""
+            value += f" · {result.detail}" if result.detail else ""
+            fields.append((f"{DOTS[result.status]} {plugin.display_name(locale)} ({role})", value))
+        problems = [f"`{p.id}` — {p.state}: {p.reason}" for p in self.bot.plugins.values()
+                    if p.state in ("failed", "needs-config")]
+        fields += [(t(locale, "health.load_failures"), chunk) for chunk in chunk_lines(problems)]
+        latency = gateway_ms(self.bot.latency)
+        description = t(locale, "health.gateway", latency="n/a" if latency is None else f"{latency:.0f} ms")
+        pages = paginate(t(locale, "health.title", overall=state), fields, description=description,
+                         colour=OVERALL_COLOURS[state])
+        pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
+        await interaction.followup.send(embed=pages[0], ephemeral=True, **({"view": pager} if pager.needed else {}))
+
+    @plugins.command(name="status", description="Show which plugins loaded, failed or need configuration")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction) -> None:
+        await self._send_report(interaction, t(interaction.locale, "plugins.title"))
+
+    @plugins.command(name="reload", description="Re-read manifests, reload plugins and resync commands")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        synced = await self.bot.loader.reload()
+        title = t(interaction.locale, "plugins.reloaded_synced" if synced else "plugins.reloaded_unchanged")
+        await self._send_report(interaction, title)
+
+    async def _send_report(self, interaction: discord.Interaction, title: str) -> None:
+        locale = locale_of(interaction.locale)
+        lines = report_lines(self.bot.plugins, locale) or [t(locale, "plugins.none")]
+        counts = {s: sum(1 for p in self.bot.plugins.values() if p.state == s)
+                  for s in ("loaded", "failed", "needs-config", "disabled")}
+        summary = " · ".join(f"{state}: {count}" for state, count in counts.items())
+        pages = paginate(title, [(t(locale, "plugins.field"), chunk) for chunk in chunk_lines(lines)],
+                         description=summary, colour=COLOR)
+        pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
+        kwargs = {"view": pager} if pager.needed else {}
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=pages[0], ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(embed=pages[0], ephemeral=True, **kwargs)
+
+
+async def setup(bot: ButecoBot) -> None:
+    await bot.add_cog(CoreCommands(bot))

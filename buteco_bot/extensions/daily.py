@@ -1,0 +1,53 @@
+"""coin_api's command module: /daily, which shows the next claim time when today's is already taken."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..bot import ButecoBot
+from ..core.i18n import t
+from ..core.services import ServiceError
+from .common import coins, ensure_registered, guild_of, money_key
+
+
+def _relative(value: str | None) -> str:
+    if not value:
+        return "—"
+    return f"<t:{int(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())}:R>"
+
+
+class Daily(commands.Cog):
+    """One claim per cooldown; the interaction id makes a retried claim pay once."""
+
+    def __init__(self, bot: ButecoBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="daily", description="Claim your daily coins")
+    @app_commands.guild_only()
+    async def daily(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id, user, locale = guild_of(interaction), interaction.user, interaction.locale
+        await ensure_registered(self.bot, user)
+        coin = self.bot.service("coin")
+        path = f"/guilds/{guild_id}/members/{user.id}/daily"
+        try:
+            claim = (await coin.post(path, idempotency_key=money_key(interaction.id))).data
+        except ServiceError as exc:
+            if exc.code != "daily_already_claimed":
+                raise
+            status = await coin.get(path)
+            text = t(locale, "daily.already", next=_relative(status.get("next_claim_at")),
+                     streak=status.get("streak", 0), next_amount=coins(status.get("next_amount", 0)))
+            await interaction.followup.send(text, ephemeral=True)
+            return
+        key = "daily.claimed" if claim.get("credited", True) else "daily.pending"
+        await interaction.followup.send(t(locale, key, amount=coins(claim["amount"]), streak=claim["streak"]),
+                                        ephemeral=True)
+
+
+async def setup(bot: ButecoBot) -> None:
+    await bot.add_cog(Daily(bot))

@@ -1,0 +1,124 @@
+"""Manifest lint (every file in plugins/, like hassfest), discovery, and the core's pure pieces."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import discord
+import pytest
+
+from buteco_bot.core.declarative import render_template
+from buteco_bot.core.embeds import MAX_FIELDS, MAX_TOTAL, paginate, within_limits
+from buteco_bot.core.health import ServiceHealth, overall
+from buteco_bot.core.i18n import catalog, t
+from buteco_bot.core.manifest import ManifestError, load_manifest_file
+from buteco_bot.core.registry import ENTRY_POINT_GROUP, discover
+
+from .conftest import REPO_PLUGINS
+
+MANIFESTS = sorted(REPO_PLUGINS.glob("*.toml"))
+SERVICE = '[service]\nurl_env = "X_URL"\ndefault_url = "http://x:5000"\n'
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=[p.stem for p in MANIFESTS])
+def test_every_manifest_in_plugins_is_valid(path: Path) -> None:
+    manifest = load_manifest_file(path)
+    assert manifest.id == path.stem
+    if manifest.command_module:
+        module = importlib.import_module(manifest.command_module)
+        assert callable(getattr(module, "setup", None)), f"{manifest.command_module} has no setup(bot)"
+    for entry in manifest.help:
+        assert set(entry.description) == {"en-US", "pt-BR"}, f"{path.name}: /{entry.command} needs both locales"
+
+
+def test_the_economy_manifests_exist() -> None:
+    assert {p.stem for p in MANIFESTS} >= {"client", "balance", "coin"}
+
+
+def test_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "Bad"\nversion = "one"\n' + SERVICE + '[health]\ntimeout = -1\n')
+    with pytest.raises(ManifestError) as caught:
+        load_manifest_file(path)
+    message = str(caught.value)
+    assert str(path) in message and "version" in message and "health.timeout" in message
+    path.write_text("name = [unclosed")
+    with pytest.raises(ManifestError, match="bad.toml"):
+        load_manifest_file(path)
+    path.write_text('id = "other"\nname = "x"\nversion = "1.0"\n' + SERVICE)
+    with pytest.raises(ManifestError, match="must equal the file name"):
+        load_manifest_file(path)
+
+
+def test_declarative_command_validation(tmp_path: Path) -> None:
+    path = tmp_path / "j.toml"
+    path.write_text('name = "J"\nversion = "1.0"\n' + SERVICE + '[[commands]]\nname = "j"\ndescription = "d"\n'
+                    'path = "/x/{nope}"\nresponse = "{a}"\n')
+    with pytest.raises(ManifestError, match=r"commands\.0.*unknown placeholder"):
+        load_manifest_file(path)
+
+
+def test_states_disabled_and_needs_config(tmp_path: Path) -> None:
+    (tmp_path / "off.toml").write_text('name = "Off"\nversion = "1.0"\nenabled = false\n' + SERVICE)
+    (tmp_path / "key.toml").write_text('name = "Key"\nversion = "1.0"\nrequired_env = ["KEY"]\n' + SERVICE)
+    found = discover(tmp_path, {})
+    assert (found["off"].state, found["key"].state) == ("disabled", "needs-config")
+    configured = discover(tmp_path, {"KEY": "s3cret", "X_URL": "http://elsewhere:1"})
+    assert configured["key"].state == "loaded" and configured["key"].url == "http://elsewhere:1"
+
+
+def test_entry_point_plugins_are_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real (tiny) installed distribution on sys.path; importlib.metadata finds its entry point."""
+    dist = tmp_path / "buteco_hello-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: buteco-hello\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nhello = buteco_hello_plugin:manifest\n"
+                                           "oops = buteco_hello_plugin:missing\n")
+    (tmp_path / "buteco_hello_plugin.py").write_text(
+        "def manifest():\n    return {'name': 'Hello', 'version': '1.2.3', 'service': "
+        "{'url_env': 'HELLO_URL', 'default_url': 'http://hello:5000'}}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        found = discover(None, {})
+    finally:
+        sys.modules.pop("buteco_hello_plugin", None)
+    assert found["hello"].state == "loaded" and found["hello"].manifest.version == "1.2.3"
+    assert found["oops"].state == "failed" and "AttributeError" in found["oops"].reason
+
+
+def test_templates_never_reach_attributes_or_format_specs() -> None:
+    data = {"a": {"b": [10, {"c": "deep"}]}, "n": None, "ok": True}
+    assert render_template("{a.b.1.c} {a.b.0} {n}|{ok} {{x}}", data) == "deep 10 |yes {x}"
+    assert render_template("{a.__class__} {a!r} {a:>30} {0} {a.b.9}", data) == " {a!r} {a:>30} {0} "
+    assert render_template("{a.b}", data) == '[10, {"c": "deep"}]'
+
+
+def test_pagination_respects_discord_limits() -> None:
+    fields = [(f"field {i}", "x" * 1000) for i in range(40)]
+    pages = paginate("title", fields, description="d" * 100)
+    assert sum(len(p.fields) for p in pages) == 40 and len(pages) >= 7
+    assert all(within_limits(p) and len(p.fields) <= MAX_FIELDS and len(p) <= MAX_TOTAL for p in pages)
+    small = paginate("t", [(str(i), "v") for i in range(60)])
+    assert [len(p.fields) for p in small] == [25, 25, 10] and small[0].footer.text == "1/3"
+
+
+def test_overall_health() -> None:
+    def result(status: str, critical: bool) -> ServiceHealth:
+        return ServiceHealth("p", critical, status, 1.0)  # type: ignore[arg-type]
+
+    assert overall([result("up", True), result("up", False)]) == "UP"
+    assert overall([result("up", True), result("down", False)]) == "DEGRADED"
+    assert overall([result("degraded", True)]) == "DEGRADED"
+    assert overall([result("down", True), result("up", False)]) == "DOWN"
+
+
+def test_catalogs_have_the_same_replies() -> None:
+    def keys(table: dict, prefix: str = "") -> set[str]:
+        return {k for key, value in table.items()
+                for k in (keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key})}
+
+    assert keys(catalog("en-US")["replies"]) == keys(catalog("pt-BR")["replies"])
+    assert t(discord.Locale.brazil_portuguese, "balance.own", balance=5) == "Seu saldo: **5** moedas."
+    assert t(discord.Locale.british_english, "balance.own", balance=5) == "Your balance: **5** coins."
