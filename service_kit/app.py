@@ -30,7 +30,7 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = load_settings(settings_cls)
-        configure_logging(name, settings.log_level, [settings.internal_api_token.get_secret_value()])
+        configure_logging(name, settings.log_level, settings.secret_values())
         app.state.settings = settings
         app.state.engine = create_db_engine(settings, name)
         if on_startup is not None:

@@ -15,10 +15,12 @@ class ServiceError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -61,7 +63,9 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 async def _on_service_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    return error_response(exc.status_code, exc.detail, exc.code, **exc.extra)
+    response = error_response(exc.status_code, exc.detail, exc.code, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:

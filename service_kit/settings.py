@@ -43,6 +43,11 @@ class ServiceSettings(BaseSettings):
         scheme, rest = self.database_url.split("://", 1)
         return f"postgresql+psycopg2://{rest}" if scheme != "postgresql+psycopg2" else self.database_url
 
+    def secret_values(self) -> list[str]:
+        """Every SecretStr setting, a subclass's API keys included, so the log filter blanks them unasked."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 

@@ -1,0 +1,122 @@
+"""HTTP edge of bets: parse, call one use case, shape the answer."""
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import Engine
+
+from bet_api import service
+from bet_api.ledger import Ledger
+from bet_api.placing import place_bet
+from bet_api.reconcile import reconcile
+from bet_api.schemas import (
+    ActorIn,
+    BetIn,
+    BetPageOut,
+    EventIn,
+    EventOut,
+    EventPageOut,
+    EventStatus,
+    PlacedBetOut,
+    ReconcileOut,
+    SettleIn,
+    SettlementOut,
+)
+from bet_api.settings import BetSettings
+from bet_api.settlement import Closed, cancel_event, settle_event
+from service_kit.db import SessionDep
+from service_kit.types import SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
+
+router = APIRouter(tags=["bets"])
+EventIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a bet event id")]
+
+
+def get_settings(request: Request) -> BetSettings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_ledger(request: Request) -> Ledger:
+    return request.app.state.ledger
+
+
+SettingsDep = Annotated[BetSettings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+def _replayed(response: Response, replayed: bool) -> None:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+def _closed(response: Response, closed: Closed) -> SettlementOut:
+    _replayed(response, closed.replayed)
+    return closed.settlement
+
+
+@router.post("/guilds/{guild_id}/events", status_code=201)
+def create_event(guild_id: SnowflakePath, body: EventIn, key: IdempotencyKey, session: SessionDep,
+                 response: Response) -> EventOut:
+    answer = service.create_event(session, guild_id=guild_id, body=body, key=key)
+    response.status_code = answer.status
+    _replayed(response, answer.replayed)
+    return answer.event
+
+
+@router.get("/guilds/{guild_id}/events")
+def list_events(guild_id: SnowflakePath, session: SessionDep, status: EventStatus | None = None,
+                limit: Annotated[int, Query(ge=1, le=50)] = 20,
+                before_id: Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX)] = None) -> EventPageOut:
+    return service.list_events(session, guild_id=guild_id, status=status, limit=limit, before_id=before_id)
+
+
+@router.get("/guilds/{guild_id}/events/{event_id}")
+def get_event(guild_id: SnowflakePath, event_id: EventIdPath, session: SessionDep) -> EventOut:
+    return service.get_event(session, guild_id=guild_id, event_id=event_id)
+
+
+@router.post("/guilds/{guild_id}/events/{event_id}/bets", status_code=201)
+def create_bet(guild_id: SnowflakePath, event_id: EventIdPath, body: BetIn, key: IdempotencyKey,
+               session: SessionDep, ledger: LedgerDep, settings: SettingsDep, response: Response) -> PlacedBetOut:
+    placed = place_bet(session, ledger, wait_s=settings.stake_lock_wait_s, guild_id=guild_id, event_id=event_id,
+                       body=body, key=key)
+    response.status_code = placed.status
+    _replayed(response, placed.replayed)
+    return placed.bet
+
+
+@router.post("/guilds/{guild_id}/events/{event_id}/lock")
+def lock_event(guild_id: SnowflakePath, event_id: EventIdPath, body: ActorIn, session: SessionDep) -> EventOut:
+    return service.lock_event(session, guild_id=guild_id, event_id=event_id, actor=body)
+
+
+@router.post("/guilds/{guild_id}/events/{event_id}/settle")
+def settle(guild_id: SnowflakePath, event_id: EventIdPath, body: SettleIn, engine: EngineDep, ledger: LedgerDep,
+           settings: SettingsDep, response: Response) -> SettlementOut:
+    return _closed(response, settle_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id,
+                                          event_id=event_id, body=body))
+
+
+@router.post("/guilds/{guild_id}/events/{event_id}/cancel")
+def cancel(guild_id: SnowflakePath, event_id: EventIdPath, body: ActorIn, engine: EngineDep, ledger: LedgerDep,
+           settings: SettingsDep, response: Response) -> SettlementOut:
+    return _closed(response, cancel_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id,
+                                          event_id=event_id, actor=body))
+
+
+@router.get("/guilds/{guild_id}/members/{discord_id}/bets")
+def member_bets(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
+                limit: Annotated[int, Query(ge=1, le=50)] = 20,
+                before_id: Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX)] = None) -> BetPageOut:
+    return service.member_bets(session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_id=before_id)
+
+
+@router.post("/bets/reconcile", tags=["internal"])
+def reconcile_now(engine: EngineDep, ledger: LedgerDep, settings: SettingsDep) -> ReconcileOut:
+    """Completes pending stakes and unfinished settlements; also run once in the background at start-up."""
+    return ReconcileOut(**asdict(reconcile(engine=engine, ledger=ledger, wait_s=settings.stake_lock_wait_s)))

@@ -1,0 +1,160 @@
+"""bet_api's wire format: validated at the edge so nothing malformed reaches the database or the ledger."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
+
+from service_kit.types import SNOWFLAKE_MAX, Amount, Snowflake
+
+MAX_OUTCOMES = 25
+EventStatus = Literal["open", "locked", "settling", "settled", "cancelling", "cancelled"]
+BetResult = Literal["pending", "won", "lost", "refunded"]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+RowId = Annotated[int, Field(strict=True, ge=1, le=SNOWFLAKE_MAX)]
+Position = Annotated[int, Field(strict=True, ge=1, le=MAX_OUTCOMES)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActorIn(Strict):
+    """Who acts, as the bot saw them: the API itself refuses non-admins."""
+
+    actor_id: Snowflake
+    actor_is_admin: StrictBool
+
+
+class EventIn(ActorIn):
+    title: Title
+    description: Description | None = None
+    outcomes: list[Label] = Field(min_length=2, max_length=MAX_OUTCOMES)
+    closes_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _distinct_outcomes(self) -> "EventIn":
+        folded = [label.casefold() for label in self.outcomes]
+        if len(set(folded)) != len(folded):
+            raise ValueError("outcomes must all be different")
+        return self
+
+
+class OutcomeChoice(Strict):
+    """An outcome by its id or by its position (1 = first), exactly one of the two."""
+
+    outcome_id: RowId | None = None
+    position: Position | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "OutcomeChoice":
+        if (self.outcome_id is None) == (self.position is None):
+            raise ValueError("give exactly one of outcome_id or position")
+        return self
+
+
+class BetIn(OutcomeChoice):
+    user_id: Snowflake
+    amount: Amount
+
+
+class SettleIn(ActorIn, OutcomeChoice):
+    pass
+
+
+class OutcomeOut(BaseModel):
+    id: int
+    position: int
+    label: str
+    pool: int
+    bettors: int
+    odds: float | None = Field(description="total pool ÷ this outcome's pool, rounded; null while it is 0")
+
+
+class EventOut(BaseModel):
+    id: int
+    guild_id: Snowflake
+    title: str
+    description: str | None
+    status: EventStatus
+    closes_at: datetime | None
+    creator_id: Snowflake | None
+    winning_outcome_id: int | None
+    total_pool: int
+    bettors: int
+    outcomes: list[OutcomeOut]
+    settlement_transaction_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    locked_at: datetime | None
+    resolved_at: datetime | None
+
+
+class EventPageOut(BaseModel):
+    items: list[EventOut]
+    next_before_id: int | None
+
+
+class StakeOut(BaseModel):
+    id: int
+    amount: int
+    confirmed: bool
+    transaction_id: int | None
+
+
+class BetOut(BaseModel):
+    id: int
+    event_id: int
+    event_title: str
+    event_status: EventStatus
+    outcome_id: int
+    outcome_position: int
+    outcome_label: str
+    user_id: Snowflake | None
+    amount: int
+    pending_amount: int
+    result: BetResult
+    payout: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlacedBetOut(BetOut):
+    stake: StakeOut
+
+
+class BetPageOut(BaseModel):
+    items: list[BetOut]
+    next_before_id: int | None
+
+
+class SettlementOut(BaseModel):
+    """The closed event and what moved: paid (winners shared the pool), refunded, or nothing to move."""
+
+    event: EventOut
+    outcome: Literal["paid", "refunded", "no_bets"]
+    paid_out: int
+    recipients: int
+    transaction_id: int | None
+    escrow_balance: int | None = Field(description="read back from balance_api: 0 once closed; null if unread")
+
+
+class ReconcileOut(BaseModel):
+    events_locked: int
+    stakes_found: int
+    stakes_confirmed: int
+    stakes_rejected: int
+    events_found: int
+    events_completed: int
+    skipped: int
+    failed: int

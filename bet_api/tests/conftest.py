@@ -1,0 +1,155 @@
+"""Real services for bet_api's HTTP tests: client_api, balance_api, and bet_api behind a fault proxy."""
+
+import itertools
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import psycopg2
+import pytest
+
+from tests.support.fixtures import TEMPLATE_DATABASE
+from tests.support.postgres import create_database, drop_database, unique_name
+from tests.support.proxy import FaultProxy
+from tests.support.services import ServiceProcess, auth_headers
+
+_ids = itertools.count(random.randrange(10**17, 9 * 10**17, 10**9))
+LEDGER_TIMEOUT_S = 1.0
+ADMIN = {"actor_is_admin": True}
+
+
+def new_snowflake() -> int:
+    """A fresh Discord-like id, so tests sharing one database never collide."""
+    return next(_ids)
+
+
+def client_for(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, headers=auth_headers(), timeout=60, trust_env=False)
+
+
+@dataclass
+class Stack:
+    """The services every bet_api test talks to, and the proxy between bet_api and balance_api."""
+
+    database_url: str
+    users: httpx.Client
+    ledger: httpx.Client
+    bets: httpx.Client
+    bet_service: ServiceProcess
+    proxy: FaultProxy
+
+    def register(self, funds: int = 0, guild: int | None = None) -> int:
+        """Register a member through client_api and, if asked, fund them from the guild's mint."""
+        discord_id = new_snowflake()
+        response = self.users.post("/users", json={"discord_id": str(discord_id), "display_name": "member"})
+        assert response.status_code in (200, 201), response.text
+        if funds:
+            assert guild is not None
+            self.fund(guild, discord_id, funds)
+        return discord_id
+
+    def fund(self, guild: int, member: int, amount: int) -> None:
+        response = self.ledger.post("/transactions", headers={"Idempotency-Key": f"fund-{new_snowflake()}"}, json={
+            "guild_id": str(guild), "kind": "reward", "reason": "test funds",
+            "postings": [{"system": "mint", "amount": -amount}, {"user_id": str(member), "amount": amount}]})
+        assert response.status_code == 201, response.text
+
+    def create_event(self, guild: int, admin: int, outcomes: tuple[str, ...] = ("Yes", "No"), **extra) -> dict:
+        body = {"actor_id": str(admin), **ADMIN, "title": "Will it rain?", "outcomes": list(outcomes), **extra}
+        response = self.bets.post(f"/guilds/{guild}/events", json=body,
+                                  headers={"Idempotency-Key": f"event-{new_snowflake()}"})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def bet(self, guild: int, event: dict | int, member: int, amount: int, *, position: int | None = None,
+            outcome_id: int | None = None, key: str | None = None) -> httpx.Response:
+        event_id = event["id"] if isinstance(event, dict) else event
+        choice = {"outcome_id": outcome_id} if outcome_id is not None else {"position": position or 1}
+        return self.bets.post(f"/guilds/{guild}/events/{event_id}/bets",
+                              json={"user_id": str(member), "amount": amount, **choice},
+                              headers={"Idempotency-Key": key or f"bet-{new_snowflake()}"})
+
+    def settle(self, guild: int, event_id: int, admin: int, position: int) -> httpx.Response:
+        return self.bets.post(f"/guilds/{guild}/events/{event_id}/settle",
+                              json={"actor_id": str(admin), **ADMIN, "position": position})
+
+    def cancel(self, guild: int, event_id: int, admin: int) -> httpx.Response:
+        return self.bets.post(f"/guilds/{guild}/events/{event_id}/cancel", json={"actor_id": str(admin), **ADMIN})
+
+    def event(self, guild: int, event_id: int) -> dict:
+        response = self.bets.get(f"/guilds/{guild}/events/{event_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def sql(self, query: str, *params) -> list[tuple]:
+        """Read the database directly, so tests check what was stored, not only what was answered."""
+        connection = psycopg2.connect(self.database_url)
+        try:
+            with connection, connection.cursor() as cursor:
+                cursor.execute(query, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def balance(self, guild: int, member: int) -> int:
+        response = self.ledger.get(f"/guilds/{guild}/members/{member}/balance")
+        assert response.status_code == 200, response.text
+        return response.json()["balance"]
+
+    def escrow(self, guild: int, event_id: int) -> int:
+        response = self.ledger.get(f"/guilds/{guild}/system/escrow:bet:{event_id}/balance")
+        assert response.status_code == 200, response.text
+        return response.json()["balance"]
+
+    def assert_books_balanced(self, guild: int) -> None:
+        audit = self.ledger.get(f"/guilds/{guild}/audit").json()
+        assert audit["balanced"] is True, audit
+
+    def transactions(self, guild: int, kind: str) -> list[tuple]:
+        """(key, postings, sum) of the guild's ledger transactions of one kind."""
+        return self.sql(
+            "SELECT t.idempotency_key, count(p.id), sum(p.amount) FROM ledger_transactions t"
+            " JOIN postings p ON p.transaction_id = t.id WHERE t.guild_id = %s AND t.kind = %s"
+            " GROUP BY t.id ORDER BY t.id", guild, kind)
+
+
+@pytest.fixture(scope="session")
+def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Stack]:
+    """One set of services for every bet_api test module: starting them is most of the suite's time."""
+    name = unique_name("bet")
+    database_url = create_database(pg_admin_url, name, template=TEMPLATE_DATABASE)
+    log_dir = tmp_path_factory.mktemp("bet-services")
+    services: list[ServiceProcess] = []
+
+    def start(module: str, env: dict[str, str] | None = None) -> ServiceProcess:
+        services.append(ServiceProcess(module, database_url=database_url, env=env, log_dir=log_dir))
+        return services[-1].start()
+
+    try:
+        users, balance = start("client_api.main"), start("balance_api.main")
+        with FaultProxy(balance.url) as proxy:
+            bet = start("bet_api.main", {"BALANCE_API_URL": proxy.url,
+                                         "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
+                                         "BALANCE_API_SETTLE_TIMEOUT_S": str(LEDGER_TIMEOUT_S * 5)})
+            with client_for(users.url) as u, client_for(balance.url) as b, client_for(bet.url) as c:
+                yield Stack(database_url, u, b, c, bet, proxy)
+        assert "unhandled error" not in bet.logs(), f"bet_api answered a 500:\n{bet.logs()[-4000:]}"
+        assert "BUG" not in bet.logs(), f"bet_api logged a bug:\n{bet.logs()[-4000:]}"
+    finally:
+        for service in reversed(services):
+            service.stop()
+        drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def api(stack: Stack) -> Iterator[Stack]:
+    """The stack with the proxy passing traffic, whatever the previous test left it in."""
+    stack.proxy.set_mode("pass")
+    yield stack
+    stack.proxy.set_mode("pass")
+
+
+@pytest.fixture
+def guild() -> int:
+    return new_snowflake()

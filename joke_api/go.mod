@@ -1,0 +1,3 @@
+module github.com/buteco/joke_api
+
+go 1.22
