@@ -11,7 +11,7 @@ MIG_SOURCES := $(shell find $(MIG)/src $(MIG)/tsconfig.json $(MIG)/package.json 
 GO := $(shell command -v go || ls /usr/local/go/bin/go 2>/dev/null)
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: install python-deps migrations postgres go-test test test-fast bench
+.PHONY: install python-deps migrations postgres go-test test test-fast bench run
 
 install: python-deps migrations postgres
 
@@ -65,3 +65,8 @@ ifneq ($(wildcard bench/run.sh),)
 else
 	@echo "bench: skipped: no bench/run.sh yet"
 endif
+
+# The whole stack on this machine: PostgreSQL (data in .run/), migrations, every service, the bot on a local
+# Discord with a console (or real Discord when DISCORD_TOKEN is set). Ctrl-C stops everything.
+run: install
+	$(PY) -m buteco_dev run

@@ -68,7 +68,11 @@ def render_embed(embed: dict[str, Any]) -> list[str]:
     if embed.get("description"):
         lines += str(embed["description"]).splitlines()
     for fld in embed.get("fields") or []:
-        lines.append(f"{fld.get('name', '')}: {fld.get('value', '')}")
+        value = str(fld.get("value", "")).splitlines() or [""]
+        if len(value) == 1:
+            lines.append(f"{fld.get('name', '')}: {value[0]}")
+        else:  # a multi-line value under its name, indented, so every line stays inside the box
+            lines += [f"{fld.get('name', '')}:", *(f"  {line}" for line in value)]
     for key in ("image", "thumbnail"):
         if (embed.get(key) or {}).get("url"):
             lines.append(f"[{key}: {embed[key]['url']}]")

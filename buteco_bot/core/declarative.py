@@ -12,6 +12,7 @@ from urllib.parse import quote
 import discord
 from discord import app_commands
 
+from .i18n import locale_of
 from .manifest import DEFAULT_LOCALE, PLACEHOLDER, DeclarativeCommand, Manifest, Option
 
 if TYPE_CHECKING:
@@ -70,18 +71,25 @@ def _annotation(option: Option) -> Any:
     return base
 
 
+def service_language(languages: Mapping[str, str], locale: discord.Locale | str | None) -> str:
+    """`{lang}`: the member's locale as one the bot speaks (pt-* → pt-BR, else en-US), spelled as the service wants."""
+    spoken = locale_of(locale)
+    return languages.get(spoken, spoken)
+
+
 def _plain(value: Any) -> Any:
     return value.id if isinstance(value, (discord.User, discord.Member)) else value
 
 
-def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand) -> app_commands.Command:
+def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand,
+                  languages: Mapping[str, str] | None = None) -> app_commands.Command:
     """An app_commands.Command whose typed options come from the manifest."""
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
         await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
         given = {name: _plain(value) for name, value in values.items() if value is not None}
         builtins = {"guild_id": interaction.guild_id or 0, "user_id": interaction.user.id,
                     "channel_id": interaction.channel_id or 0, "locale": interaction.locale.value,
-                    "interaction_id": interaction.id}
+                    "lang": service_language(languages or {}, interaction.locale), "interaction_id": interaction.id}
         in_path = set(PLACEHOLDER.findall(spec.path))
         path = PLACEHOLDER.sub(lambda m: quote(str({**builtins, **given}[m.group(1)]), safe=""), spec.path)
         rest = {k: v for k, v in given.items() if k not in in_path}
@@ -110,4 +118,4 @@ def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand) -> a
 
 
 def build_commands(bot: ButecoBot, manifest: Manifest) -> list[app_commands.Command]:
-    return [build_command(bot, manifest.id, spec) for spec in manifest.commands]
+    return [build_command(bot, manifest.id, spec, manifest.service.languages) for spec in manifest.commands]

@@ -16,6 +16,9 @@ MAX_FIELD_VALUE = 1024
 MAX_FOOTER = 2048
 MAX_TOTAL = 6000
 FOOTER_RESERVE = 100
+MAX_EMBEDS = 10
+FENCE = "```"
+BREAKS = ("\n\n", "\n", " ")
 COLOR = discord.Colour.from_rgb(201, 138, 43)
 
 MorePages = Callable[[], Awaitable["tuple[discord.Embed | None, bool]"]]
@@ -35,6 +38,37 @@ def chunk_lines(lines: list[str], limit: int = MAX_FIELD_VALUE) -> list[str]:
             current = ""
         current = f"{current}\n{line}" if current else line
     return chunks + ([current] if current else [])
+
+
+def split_text(text: str, limit: int = MAX_DESCRIPTION) -> list[str]:
+    """Chunks of ≤ `limit` (≥ 64) characters cut at a paragraph, line or space; a cut code block is closed and reopened."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        room = limit - len(FENCE) - 1
+        window = rest[:room]
+        cut, skip = room, 0
+        for separator in BREAKS:
+            found = window.rfind(separator)
+            if found >= room // 2:
+                cut, skip = found, len(separator)
+                break
+        chunk, rest = rest[:cut].rstrip(), rest[cut + skip:].lstrip("\n")
+        if chunk.count(FENCE) % 2:
+            opener = chunk[chunk.rfind(FENCE):].split("\n", 1)[0][:20]
+            chunk, rest = f"{chunk}\n{FENCE}", f"{opener}\n{rest}"
+        chunks.append(chunk)
+    return chunks + ([rest] if rest.strip() else [])
+
+
+def group_embeds(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds in order, packed into messages within Discord's limits (10 embeds, 6000 characters in all)."""
+    groups: list[list[discord.Embed]] = []
+    for embed in embeds:
+        if not groups or len(groups[-1]) >= MAX_EMBEDS or sum(map(len, groups[-1])) + len(embed) > MAX_TOTAL:
+            groups.append([])
+        groups[-1].append(embed)
+    return groups
 
 
 def paginate(title: str, fields: list[tuple[str, str]], *, description: str = "",

@@ -15,7 +15,7 @@ NAME = r"^[a-z][a-z0-9_-]{0,31}$"
 OPTION_NAME = r"^[a-z][a-z0-9_]{0,31}$"
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-BUILTINS = frozenset({"guild_id", "user_id", "channel_id", "locale", "interaction_id"})
+BUILTINS = frozenset({"guild_id", "user_id", "channel_id", "locale", "lang", "interaction_id"})
 
 
 class Strict(BaseModel):
@@ -39,10 +39,19 @@ Text = Annotated[dict[str, Annotated[str, Field(min_length=1, max_length=100)]],
 LongText = Annotated[dict[str, Annotated[str, Field(min_length=1, max_length=1000)]], BeforeValidator(_localized)]
 
 
+def _known_locales(value: Any) -> Any:
+    """Keys of a per-locale table must be locales the bot speaks."""
+    if isinstance(value, dict) and set(value) - set(LOCALES):
+        raise ValueError(f"unknown locale(s) {sorted(set(value) - set(LOCALES))}; expected {list(LOCALES)}")
+    return value
+
+
 class Service(Strict):
     url_env: str = Field(pattern=ENV_NAME)
     default_url: str = Field(pattern=r"^https?://[^\s]+$")
     timeout: float = Field(default=2.5, gt=0, le=30)
+    languages: Annotated[dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,35}$")]],
+                         BeforeValidator(_known_locales)] = Field(default_factory=dict)
 
 
 class Health(Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from buteco_bot.bot import ButecoBot
+from buteco_bot.core.manifest import load_manifest_file
 from buteco_bot.settings import BotSettings
 from discord_emulator import MANAGE_GUILD, Emulator, Guild, InteractionRecord, Member, Message, component_choices
 from tests.support.services import TEST_TOKEN, ServiceProcess, auth_headers
@@ -36,6 +38,21 @@ class Services:
         response = httpx.get(f"{self.balance.url}/guilds/{guild_id}/members/{user_id}/balance",
                              headers=auth_headers(), trust_env=False, timeout=10)
         return None if response.status_code == 404 else response.json()["balance"]
+
+    def ledger(self, path: str) -> dict | None:
+        """GET a balance_api path directly (a transaction by key, the audit); None on 404."""
+        response = httpx.get(f"{self.balance.url}{path}", headers=auth_headers(), trust_env=False, timeout=10)
+        return None if response.status_code == 404 else response.raise_for_status().json()
+
+    def grant(self, guild_id: int, user_id: int, amount: int = 100) -> int:
+        """Register the member and mint them coins straight through the services; the balance after."""
+        with httpx.Client(headers=auth_headers(), trust_env=False, timeout=10) as http:
+            http.post(f"{self.client.url}/users", json={"discord_id": str(user_id)}).raise_for_status()
+            http.post(f"{self.balance.url}/transactions", headers={"Idempotency-Key": f"test:grant:{uuid.uuid4()}"},
+                      json={"guild_id": str(guild_id), "kind": "test_grant", "postings": [
+                          {"user_id": str(user_id), "amount": amount}, {"system": "mint", "amount": -amount}]},
+                      ).raise_for_status()
+        return self.balance_of(guild_id, user_id) or 0
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +123,18 @@ def text_of(message: Message) -> str:
     return "\n".join(p for p in parts if p)
 
 
-@pytest.fixture(scope="module")
-def plugins_dir(tmp_path_factory) -> Path:
-    """A copy of the repository's plugins/ that a test module may add manifests to."""
-    target = tmp_path_factory.mktemp("plugins")
+def copy_plugins(target: Path, env: dict[str, str]) -> Path:
+    """Copy the repository's manifests whose service URL the environment gives (the services a module started)."""
     for manifest in REPO_PLUGINS.glob("*.toml"):
-        shutil.copy(manifest, target / manifest.name)
+        if load_manifest_file(manifest).service.url_env in env:
+            shutil.copy(manifest, target / manifest.name)
     return target
+
+
+@pytest.fixture(scope="module")
+def plugins_dir(tmp_path_factory, services: Services) -> Path:
+    """A copy of plugins/ for the services started here, that a test module may add manifests to."""
+    return copy_plugins(tmp_path_factory.mktemp("plugins"), services.env())
 
 
 async def start_world(plugins_dir: Path, env: dict[str, str], **settings: Any) -> World:

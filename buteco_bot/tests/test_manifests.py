@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from pathlib import Path
 
 import discord
 import pytest
 
-from buteco_bot.core.declarative import render_template
-from buteco_bot.core.embeds import MAX_FIELDS, MAX_TOTAL, paginate, within_limits
+from buteco_bot.core.declarative import render_template, service_language
+from buteco_bot.core.embeds import (
+    MAX_DESCRIPTION,
+    MAX_FIELDS,
+    MAX_TOTAL,
+    group_embeds,
+    paginate,
+    split_text,
+    within_limits,
+)
 from buteco_bot.core.health import ServiceHealth, overall
 from buteco_bot.core.i18n import catalog, t
 from buteco_bot.core.manifest import ManifestError, load_manifest_file
@@ -33,8 +42,39 @@ def test_every_manifest_in_plugins_is_valid(path: Path) -> None:
         assert set(entry.description) == {"en-US", "pt-BR"}, f"{path.name}: /{entry.command} needs both locales"
 
 
-def test_the_economy_manifests_exist() -> None:
-    assert {p.stem for p in MANIFESTS} >= {"client", "balance", "coin"}
+def test_the_manifests_exist() -> None:
+    assert {p.stem for p in MANIFESTS} >= {"client", "balance", "coin", "genai", "joke"}
+
+
+def test_joke_is_declarative_and_offers_the_services_categories() -> None:
+    """joke_api joins by its manifest alone; its choices are exactly the categories the Go service knows."""
+    manifest = load_manifest_file(REPO_PLUGINS / "joke.toml")
+    data = json.loads((REPO_PLUGINS.parent / "joke_api" / "data" / "jokes.json").read_text(encoding="utf-8"))
+    (command,) = manifest.commands
+    assert manifest.command_module is None and command.path == "/joke?lang={lang}"
+    (category,) = command.options
+    assert {c.value for c in category.choices} == set(data["categories"])
+    for choice in category.choices:
+        labels = data["categories"][choice.value]
+        assert (choice.name["en-US"], choice.name["pt-BR"]) == (labels["en"], labels["pt-BR"])
+    assert {service_language(manifest.service.languages, loc) for loc in ("pt-BR", "en-US", "en-GB", "es-ES")} \
+        == {"pt-BR", "en"}
+
+
+def test_optional_plugins_never_take_the_bot_down() -> None:
+    for plugin_id in ("genai", "joke"):
+        assert load_manifest_file(REPO_PLUGINS / f"{plugin_id}.toml").health.critical is False
+
+
+def test_service_languages(tmp_path: Path) -> None:
+    assert service_language({}, discord.Locale.brazil_portuguese) == "pt-BR"
+    assert service_language({}, "fr") == "en-US"
+    assert service_language({"en-US": "en"}, discord.Locale.american_english) == "en"
+    path = tmp_path / "lang.toml"
+    path.write_text('name = "L"\nversion = "1.0"\n[service]\nurl_env = "X_URL"\ndefault_url = "http://x:5000"\n'
+                    'languages = { es-ES = "es" }\n')
+    with pytest.raises(ManifestError, match=r"service\.languages.*es-ES"):
+        load_manifest_file(path)
 
 
 def test_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
@@ -102,6 +142,32 @@ def test_pagination_respects_discord_limits() -> None:
     assert all(within_limits(p) and len(p.fields) <= MAX_FIELDS and len(p) <= MAX_TOTAL for p in pages)
     small = paginate("t", [(str(i), "v") for i in range(60)])
     assert [len(p.fields) for p in small] == [25, 25, 10] and small[0].footer.text == "1/3"
+
+
+def test_split_text_cuts_at_paragraphs_then_lines_then_words() -> None:
+    paragraphs = "\n\n".join(f"paragraph {n} " + "word " * 150 for n in range(12))
+    chunks = split_text(paragraphs)
+    assert len(chunks) == 3 and all(len(c) <= MAX_DESCRIPTION for c in chunks)
+    assert all(c.startswith("paragraph ") for c in chunks), "every chunk starts at a paragraph"
+    assert "".join("".join(chunks).split()) == "".join(paragraphs.split())
+    lines = "\n".join(f"line {n} " + "x" * 50 for n in range(10))
+    assert all(c.startswith("line ") for c in split_text(lines, 200))
+    assert split_text("y" * 250, 100) == ["y" * 96, "y" * 96, "y" * 58]
+    assert split_text("  short  ") == ["short"] and split_text("") == []
+
+
+def test_split_text_closes_and_reopens_code_blocks() -> None:
+    code = "Intro\n```python\n" + "\n".join(f"print({n})" for n in range(40)) + "\n```\nOutro"
+    chunks = split_text(code, 120)
+    assert all(len(c) <= 120 and c.count("```") % 2 == 0 for c in chunks)
+    assert all(c.startswith("```python") for c in chunks[1:-1])
+
+
+def test_group_embeds_respects_the_message_limits() -> None:
+    pages = [discord.Embed(description="d" * n) for n in (4000, 4000, 1000, 900, 101)]
+    assert [len(g) for g in group_embeds(pages)] == [1, 3, 1]
+    assert all(sum(map(len, g)) <= MAX_TOTAL for g in group_embeds(pages))
+    assert [len(g) for g in group_embeds([discord.Embed(description="x")] * 12)] == [10, 2]
 
 
 def test_overall_health() -> None:

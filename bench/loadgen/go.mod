@@ -1,0 +1,3 @@
+module buteco/bench/loadgen
+
+go 1.19

@@ -1,0 +1,202 @@
+"""genai_api's command module: /ask, paid through the ledger before generating and refunded when it fails."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import math
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..bot import ButecoBot
+from ..core.embeds import COLOR, MAX_DESCRIPTION, MAX_TITLE, clip, group_embeds, split_text
+from ..core.errors import UserFacingError
+from ..core.i18n import t
+from ..core.services import ServiceError, ServiceUnavailable
+from .common import coins, ensure_registered, guild_of, money_key
+
+log = logging.getLogger(__name__)
+Prompt = app_commands.Range[str, 1, 4000]
+MAX_PARTS = 3
+ATTACH_ABOVE = 12_000
+PREVIEW = 1_000
+FAILURES = {"provider_unconfigured": "ask.unconfigured", "provider_rate_limited": "ask.rate_limited",
+            "content_blocked": "ask.blocked"}
+Key = tuple[int, int]
+
+
+class Cooldown:
+    """Each member's wait between answers, in memory: a question in flight holds it, a failed one gives it back."""
+
+    def __init__(self, bot: ButecoBot) -> None:
+        self.bot = bot
+        self.last: dict[Key, float] = {}
+        self.busy: set[Key] = set()
+
+    def reserve(self, key: Key) -> None:
+        if key in self.busy:
+            raise UserFacingError("ask.busy")
+        wait = self.last.get(key, -math.inf) + self.bot.settings.ai_cooldown_seconds - time.monotonic()
+        if wait > 0:
+            raise UserFacingError("ask.cooldown", seconds=math.ceil(wait))
+        self.busy.add(key)
+
+    def release(self, key: Key, *, answered: bool) -> None:
+        self.busy.discard(key)
+        if answered:
+            now, seconds = time.monotonic(), self.bot.settings.ai_cooldown_seconds
+            self.last = {k: at for k, at in self.last.items() if now - at < seconds}
+            self.last[key] = now
+
+
+def _transient(exc: Exception) -> bool:
+    """A failure after which the request may or may not have happened, so it is worth asking again."""
+    return isinstance(exc, ServiceUnavailable) or (isinstance(exc, ServiceError) and exc.status >= 500)
+
+
+class Ask(commands.Cog):
+    """The AI assistant: charge, generate, answer; any failure after the charge gives the coins back."""
+
+    refund_delays: tuple[float, ...] = (5, 30, 120, 600)
+
+    def __init__(self, bot: ButecoBot) -> None:
+        self.bot = bot
+        self.cooldown = Cooldown(bot)
+        self.retries: set[asyncio.Task] = set()
+
+    @property
+    def ledger(self):
+        return self.bot.service("balance")
+
+    @app_commands.command(name="ask", description="Ask the AI assistant (costs coins)")
+    @app_commands.describe(prompt="What you want to know", private="Only you see the answer")
+    @app_commands.guild_only()
+    async def ask(self, interaction: discord.Interaction, prompt: Prompt, private: bool = False) -> None:
+        key = (guild_of(interaction), interaction.user.id)
+        self.cooldown.reserve(key)
+        answered = False
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await self._answer(interaction, key[0], prompt, private)
+            answered = True
+        finally:
+            self.cooldown.release(key, answered=answered)
+
+    async def _answer(self, interaction: discord.Interaction, guild_id: int, prompt: str, private: bool) -> None:
+        cost = self.bot.settings.ai_usage_cost
+        balance = await self._charge(interaction, guild_id, cost) if cost else None
+        locale = interaction.locale
+        try:
+            reply = await self.bot.service("genai").post(
+                "/generate", {"prompt": prompt, "system_prompt": t(locale, "ask.system_prompt")})
+            text = str(reply.data.get("text") or "").strip()
+            if not text:
+                raise ServiceUnavailable("genai", "an empty answer")
+            model = str(reply.data.get("model") or "")
+            await self._deliver(interaction, prompt, text, model, private, cost=cost, balance=balance)
+        except Exception as exc:
+            if not isinstance(exc, (ServiceError, ServiceUnavailable)):
+                log.exception("/ask failed for interaction %s", interaction.id)
+            refund = await self._refund(interaction, guild_id, cost) if cost else ""
+            code = exc.code if isinstance(exc, ServiceError) else ""
+            raise UserFacingError(FAILURES.get(code, "ask.failed"), refund=refund) from exc
+
+    def _move(self, interaction: discord.Interaction, guild_id: int, amount: int, kind: str) -> dict[str, Any]:
+        """A ledger transaction between the member and the guild's sink; a positive amount is paid by the member."""
+        return {"guild_id": str(guild_id), "kind": kind, "reason": "/ask",
+                "postings": [{"user_id": str(interaction.user.id), "amount": -amount},
+                             {"system": "sink", "amount": amount}]}
+
+    async def _charge(self, interaction: discord.Interaction, guild_id: int, cost: int) -> int:
+        """Debit the member before anything is generated; their balance after."""
+        ledger = self.ledger
+        await ensure_registered(self.bot, interaction.user)
+        body = self._move(interaction, guild_id, cost, "ai_usage")
+        key = f"{money_key(interaction.id)}:charge"
+        try:
+            reply = await ledger.post("/transactions", body, idempotency_key=key)
+        except ServiceError as exc:
+            if exc.code == "insufficient_funds":
+                raise UserFacingError("ask.insufficient", cost=coins(cost),
+                                      balance=coins(int(exc.body.get("balance", 0)))) from exc
+            if _transient(exc):
+                await self._refund(interaction, guild_id, cost)
+            raise
+        except ServiceUnavailable:
+            await self._refund(interaction, guild_id, cost)
+            raise
+        return next(p["balance_after"] for p in reply.data["postings"] if p["user_id"] == str(interaction.user.id))
+
+    async def _refund(self, interaction: discord.Interaction, guild_id: int, cost: int) -> str:
+        """Give the coins back once (a later retry if the ledger is away); the sentence that tells the member."""
+        body = self._move(interaction, guild_id, -cost, "ai_refund")
+        key = money_key(interaction.id)
+        try:
+            if await self._give_back(key, body):
+                return t(interaction.locale, "ask.refunded", cost=coins(cost))
+            return ""
+        except (ServiceError, ServiceUnavailable) as exc:
+            log.warning("refund %s:refund failed (%s); retrying in the background", key, exc)
+            task = asyncio.create_task(self._refund_later(key, body))
+            self.retries.add(task)
+            task.add_done_callback(self.retries.discard)
+            return t(interaction.locale, "ask.refund_pending", cost=coins(cost))
+
+    async def _give_back(self, key: str, body: dict[str, Any]) -> bool:
+        """Refund only a charge the ledger really has, under its own key, so no retry ever pays twice."""
+        try:
+            await self.ledger.get(f"/transactions/by-key/{key}:charge")
+        except ServiceError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        await self.ledger.post("/transactions", body, idempotency_key=f"{key}:refund")
+        return True
+
+    async def _refund_later(self, key: str, body: dict[str, Any]) -> None:
+        """Retry a refund the ledger missed; its key makes every attempt the same single refund."""
+        try:
+            for delay in self.refund_delays:
+                await asyncio.sleep(delay)
+                try:
+                    await self._give_back(key, body)
+                    log.info("refund %s:refund completed on a retry", key)
+                    return
+                except (ServiceError, ServiceUnavailable) as exc:
+                    if not _transient(exc):
+                        break
+        except asyncio.CancelledError:
+            log.error("refund %s:refund interrupted by a shutdown; POST it to balance_api with that key", key)
+            raise
+        log.error("refund %s:refund gave up; POST it to balance_api with that key", key)
+
+    async def _deliver(self, interaction: discord.Interaction, prompt: str, text: str, model: str, private: bool, *,
+                       cost: int, balance: int | None) -> None:
+        """Embeds within Discord's limits, split at paragraphs, or a Markdown file when the answer is too long."""
+        locale = interaction.locale
+        chunks = split_text(text, MAX_DESCRIPTION)
+        attached = len(text) > ATTACH_ABOVE or len(chunks) > MAX_PARTS
+        if attached:
+            chunks = [f"{t(locale, 'ask.attached', chars=coins(len(text)))}\n\n{split_text(text, PREVIEW)[0]}\n…"]
+        footer = " · ".join(filter(None, [model, t(locale, "ask.cost", cost=coins(cost)) if cost else ""]))
+        embeds = [discord.Embed(description=chunk, colour=COLOR) for chunk in chunks]
+        embeds[0].title = clip(" ".join(prompt.split()), MAX_TITLE)
+        for number, embed in enumerate(embeds, 1):
+            embed.set_footer(text=footer + (f" · {number}/{len(embeds)}" if len(embeds) > 1 else "") or None)
+        if not private:
+            status = t(locale, "ask.posted", cost=coins(cost), balance=coins(balance)) if balance is not None \
+                else t(locale, "ask.posted_free")
+            await interaction.edit_original_response(content=status)
+        file = discord.File(io.BytesIO(text.encode()), filename="answer.md") if attached else None
+        for index, group in enumerate(group_embeds(embeds)):
+            extra = {"file": file} if file and index == 0 else {}
+            await interaction.followup.send(embeds=group, ephemeral=private, **extra)
+
+
+async def setup(bot: ButecoBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,209 @@
+"""The buttons and the stake form of /bet: place (pick → stake → confirm), and the admins' settle/cancel prompts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+import discord
+
+from ..bot import ButecoBot
+from ..core.embeds import clip
+from ..core.errors import ErrorReportingView, UserFacingError, reply_error
+from ..core.i18n import t
+from ..core.services import Reply, ServiceError, ServiceUnavailable
+from .bet_embeds import closed_embed, placed_embed, preview_embed
+from .common import coins, money_key
+
+log = logging.getLogger(__name__)
+MAX_STAKE = 10**12
+ROW = 5
+Click = Callable[[discord.Interaction], Awaitable[None]]
+
+
+def is_admin(interaction: discord.Interaction) -> bool:
+    """Manage Server as Discord computed it for this very interaction (Administrator implies it)."""
+    permissions = interaction.permissions
+    return permissions.manage_guild or permissions.administrator
+
+
+def event_path(guild_id: int, event_id: int) -> str:
+    return f"/guilds/{guild_id}/events/{event_id}"
+
+
+def parse_stake(text: str) -> int:
+    """A whole number of coins as people type it: "1 000", "1,000" and "1.000" are all a thousand."""
+    digits = "".join(ch for ch in text.strip() if ch not in " ,._\u00a0")
+    if not digits.isdigit() or not 1 <= int(digits) <= MAX_STAKE:
+        raise UserFacingError("bets.bad_stake", max=coins(MAX_STAKE))
+    return int(digits)
+
+
+def friendly(error: ServiceError, event: dict[str, Any]) -> Exception:
+    """Refusals whose message needs numbers or names that only this event and the error body know."""
+    if error.code == "insufficient_funds":
+        return UserFacingError("bets.insufficient_funds", balance=coins(int(error.body.get("balance") or 0)),
+                               needed=coins(int(error.body.get("needed") or 0)))
+    if error.code == "already_backing_other_outcome":
+        label = next((o["label"] for o in event["outcomes"] if o["id"] == error.body.get("outcome_id")), "?")
+        return UserFacingError("bets.other_outcome", label=label)
+    return error
+
+
+class OwnedView(ErrorReportingView):
+    """Buttons only the member who started may press (a safety net: their messages are ephemeral anyway)."""
+
+    def __init__(self, bot: ButecoBot, owner_id: int, locale: str) -> None:
+        super().__init__(timeout=600)
+        self.bot, self.owner_id, self.locale = bot, owner_id, locale
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(t(self.locale, "errors.not_yours"), ephemeral=True)
+            return False
+        return True
+
+
+class OutcomePicker(OwnedView):
+    """One button per outcome, in rows of five; a click opens the stake form (a modal must be the first answer)."""
+
+    def __init__(self, bot: ButecoBot, owner_id: int, locale: str, guild_id: int, event: dict[str, Any]) -> None:
+        super().__init__(bot, owner_id, locale)
+        self.guild_id, self.event = guild_id, event
+        for index, outcome in enumerate(event["outcomes"]):
+            button = discord.ui.Button(label=clip(f"{outcome['position']}. {outcome['label']}", 80),
+                                       style=discord.ButtonStyle.primary, row=index // ROW)
+            button.callback = partial(self.pick, outcome)
+            self.add_item(button)
+
+    async def pick(self, outcome: dict[str, Any], interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(StakeModal(self, outcome))
+
+
+class StakeModal(discord.ui.Modal):
+    """How many coins; on submit the pools are read again so the payout preview is current."""
+
+    def __init__(self, picker: OutcomePicker, outcome: dict[str, Any]) -> None:
+        super().__init__(title=clip(t(picker.locale, "bets.modal_title", label=outcome["label"]), 45), timeout=600)
+        self.picker, self.outcome = picker, outcome
+        self.stake = discord.ui.TextInput(label=clip(t(picker.locale, "bets.stake_label"), 45), custom_id="stake",
+                                          placeholder=t(picker.locale, "bets.stake_placeholder"), max_length=20)
+        self.add_item(self.stake)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        picker = self.picker
+        amount = parse_stake(self.stake.value)
+        await interaction.response.defer()
+        event = await picker.bot.service("bet").get(event_path(picker.guild_id, picker.event["id"]))
+        if event["status"] != "open":
+            raise UserFacingError("errors.event_locked")
+        outcome = next(o for o in event["outcomes"] if o["id"] == self.outcome["id"])
+        confirm = ConfirmBet(picker, event, outcome, amount, money_key(interaction.id))
+        picker.stop()
+        await interaction.edit_original_response(content=None, embed=preview_embed(event, outcome, amount,
+                                                                                   picker.locale), view=confirm)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await reply_error(interaction, error, interaction.client.service_display_names(interaction.locale))
+
+
+class ConfirmBet(OwnedView):
+    """Confirm/Cancel the previewed stake; the key is the form's submission, so a double click moves it once."""
+
+    def __init__(self, picker: OutcomePicker, event: dict[str, Any], outcome: dict[str, Any], amount: int,
+                 key: str) -> None:
+        super().__init__(picker.bot, picker.owner_id, picker.locale)
+        self.guild_id, self.event, self.outcome, self.amount, self.key = picker.guild_id, event, outcome, amount, key
+        self.lock = asyncio.Lock()
+        self.placed: Reply | None = None
+        self.confirm.label = t(self.locale, "bets.confirm_button")
+        self.cancel.label = t(self.locale, "bets.cancel_button")
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
+        async with self.lock:
+            if self.placed is None:
+                body = {"user_id": str(self.owner_id), "amount": self.amount, "outcome_id": self.outcome["id"]}
+                try:
+                    self.placed = await self.bot.service("bet").post(
+                        event_path(self.guild_id, self.event["id"]) + "/bets", body, idempotency_key=self.key)
+                except ServiceError as exc:
+                    raise friendly(exc, self.event) from exc
+        self.stop()
+        embed = placed_embed(self.placed.data, self.amount, self.placed.replayed, self.locale)
+        await interaction.edit_original_response(content=None, embed=embed, view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=t(self.locale, "bets.cancelled"), embed=None, view=None)
+
+
+class AdminPrompt(ErrorReportingView):
+    """A public message whose buttons settle (one per outcome) or cancel an event; every press is re-checked."""
+
+    def __init__(self, bot: ButecoBot, locale: str, guild_id: int, event: dict[str, Any], action: str) -> None:
+        super().__init__(timeout=840)
+        self.bot, self.locale, self.guild_id, self.event, self.action = bot, locale, guild_id, event, action
+        self.lock = asyncio.Lock()
+        self.closed: discord.Embed | None = None
+        self.message: discord.Message | None = None
+        if action == "settle":
+            for index, outcome in enumerate(event["outcomes"]):
+                self._button(f"{outcome['position']}. {outcome['label']}", discord.ButtonStyle.primary, index // ROW,
+                             partial(self.close, {"outcome_id": outcome["id"]}))
+        else:
+            self._button(t(locale, "bets.cancel_confirm"), discord.ButtonStyle.danger, 0, partial(self.close, {}))
+        if len(self.children) < 25:
+            self._button(t(locale, "bets.keep_button"), discord.ButtonStyle.secondary, len(self.children) // ROW,
+                         self.dismiss)
+
+    def _button(self, label: str, style: discord.ButtonStyle, row: int, callback: Click) -> None:
+        button = discord.ui.Button(label=clip(label, 80), style=style, row=row)
+        button.callback = callback
+        self.add_item(button)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if is_admin(interaction):
+            return True
+        await interaction.response.send_message(t(interaction.locale, "errors.forbidden"), ephemeral=True)
+        return False
+
+    async def close(self, body: dict[str, Any], interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        async with self.lock:
+            if self.closed is None:
+                actor = {"actor_id": str(interaction.user.id), "actor_is_admin": is_admin(interaction)}
+                path = f"{event_path(self.guild_id, self.event['id'])}/{self.action}"
+                settlement = (await self.bot.service("bet").post(path, {**actor, **body})).data
+                self.closed = closed_embed(settlement, await self._postings(settlement), self.locale)
+        self.stop()
+        await interaction.edit_original_response(content=None, embed=self.closed, view=None)
+
+    async def _postings(self, settlement: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Who got how much, read from the ledger; without it the announcement still gives the totals."""
+        if settlement.get("transaction_id") is None:
+            return None
+        key = f"bet:{'settle' if self.action == 'settle' else 'refund'}:{self.event['id']}"
+        try:
+            return (await self.bot.service("balance").get(f"/transactions/by-key/{key}"))["postings"]
+        except (ServiceError, ServiceUnavailable) as exc:
+            log.warning("settlement of event %s announced without its payouts: %s", self.event["id"], exc)
+            return None
+
+    async def dismiss(self, interaction: discord.Interaction) -> None:
+        self.stop()
+        text = t(self.locale, "bets.dismissed", id=self.event["id"])
+        await interaction.response.edit_message(content=text, embed=None, view=None)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None and self.closed is None:
+            try:
+                await self.message.edit(view=None)
+            except discord.HTTPException:
+                log.info("could not remove the expired buttons of event %s", self.event["id"])
+

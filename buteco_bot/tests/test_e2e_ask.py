@@ -1,0 +1,250 @@
+"""The paid /ask end to end (real bot, emulator, ledger, genai_api on a fake provider): charged, answered, refunded."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from buteco_bot.core.embeds import MAX_DESCRIPTION, MAX_TOTAL
+from buteco_bot.core.services import ServiceUnavailable
+from discord_emulator import InteractionRecord, Member, Message
+from genai_api.tests.fake_providers import FakeOpenAI, chat_completion
+from genai_api.tests.support import openai_env
+from tests.support.services import ServiceProcess
+
+from .conftest import Services, World, copy_plugins, start_world, stop_world, text_of
+
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+
+COST = 10
+FAILING = {"status": 500, "json": {"error": {"message": "overloaded", "type": "server_error"}}}
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[FakeOpenAI]:
+    fake = FakeOpenAI().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_provider(provider: FakeOpenAI) -> None:
+    """Every test starts with the happy answer and no recorded request."""
+    provider.reset()
+
+
+@pytest.fixture(scope="module")
+def genai(module_start_service, provider: FakeOpenAI) -> ServiceProcess:
+    return module_start_service("genai_api.main", env=openai_env(provider))
+
+
+@pytest.fixture(scope="module")
+def env(services: Services, genai: ServiceProcess) -> dict[str, str]:
+    return {**services.env(), "GENAI_API_URL": genai.url}
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def world(env: dict[str, str], tmp_path_factory) -> AsyncIterator[World]:
+    plugins_dir = copy_plugins(tmp_path_factory.mktemp("plugins"), env)
+    running = await start_world(plugins_dir, env, ai_usage_cost=COST, ai_cooldown_seconds=0)
+    try:
+        yield running
+    finally:
+        await stop_world(running)
+
+
+async def ask(world: World, member: Member, prompt: str, *, parts: int = 1, **options) -> InteractionRecord:
+    """/ask, then wait until the original response is final and `parts` followups arrived."""
+    record = await world.run("ask", {"prompt": prompt, **options}, user=member)
+    await record.wait_until(lambda r: len(r.followup_ids) >= parts and r.original and not r.original.loading, 10)
+    await asyncio.sleep(0.1)
+    return record
+
+
+async def until(condition) -> None:
+    """Poll a condition outside the emulator (whose waits wake only on Discord traffic)."""
+    while not condition():
+        await asyncio.sleep(0.02)
+
+
+def answers(record: InteractionRecord) -> list[Message]:
+    """The answer's messages (their embeds carry the model in the footer; error embeds have none)."""
+    return [m for m in record.followups if m.embeds and m.embeds[0].get("footer")]
+
+
+def long_answer(chars: int) -> str:
+    paragraph = "A buteco is a Brazilian corner bar where the beer is cold and the stories are long. " * 5
+    return "\n\n".join(f"{n}. {paragraph.strip()}" for n in range(chars // len(paragraph) + 2))[:chars].strip()
+
+
+def assert_refunded(services: Services, world: World, record: InteractionRecord, member: Member) -> None:
+    """Charge and refund under the interaction's keys, mirror images of each other, and the books balanced."""
+    moves = [services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:{k}") for k in ("charge", "refund")]
+    assert [m["kind"] for m in moves if m] == ["ai_usage", "ai_refund"]
+    legs = [{p["user_id"] or p["system"]: p["amount"] for p in m["postings"]} for m in moves]
+    assert legs == [{str(member.id): -COST, "sink": COST}, {str(member.id): COST, "sink": -COST}]
+    assert services.ledger(f"/guilds/{world.guild.id}/audit")["balanced"] is True
+
+
+async def test_help_lists_ask_in_both_languages(world: World) -> None:
+    english = text_of(await world.reply("help", user=world.bob))
+    assert "AI assistant · AI" in english and "`/ask <prompt> [private]` — Ask the AI assistant" in english
+    portuguese = text_of(await world.reply("help", user=world.alice))
+    assert "Assistente de IA · IA" in portuguese and "`/perguntar <pergunta> [privado]`" in portuguese
+
+
+async def test_ask_charges_then_answers(world: World, services: Services, provider: FakeOpenAI) -> None:
+    bob = world.bob
+    before = services.grant(world.guild.id, bob.id)
+    record = await ask(world, bob, "What is a buteco?")
+    status, (answer,) = record.original, answers(record)
+    assert status.ephemeral and f"**{COST}** coins charged, your balance is **{before - COST}**" in status.content
+    assert not answer.ephemeral and answer.embeds[0]["description"] == "echo: What is a buteco?"
+    assert answer.embeds[0]["title"] == "What is a buteco?" and "gpt-4.1-mini" in answer.embeds[0]["footer"]["text"]
+    assert services.balance_of(world.guild.id, bob.id) == before - COST
+    sent = provider.received[0].json["messages"]
+    assert [m["role"] for m in sent] == ["system", "user"] and sent[1]["content"] == "What is a buteco?"
+    assert services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:charge")["kind"] == "ai_usage"
+    assert services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:refund") is None
+
+    private = await ask(world, bob, "A secret?", private=True)
+    assert private.original.ephemeral and private.original.embeds[0]["description"] == "echo: A secret?"
+    assert services.balance_of(world.guild.id, bob.id) == before - 2 * COST
+
+
+async def test_long_answers_fit_discord(world: World, services: Services, provider: FakeOpenAI) -> None:
+    bob = world.bob
+    services.grant(world.guild.id, bob.id)
+    text = long_answer(10_000)
+    provider.script(json=chat_completion(text, model="gpt-4.1-mini"))
+    parts = answers(await ask(world, bob, "Tell me everything", parts=3))
+    assert len(parts) == 3 and not any(m.ephemeral for m in parts)
+    for message in parts:
+        sizes = [len(e["description"]) for e in message.embeds]
+        assert all(s <= MAX_DESCRIPTION for s in sizes) and sum(sizes) + 200 < MAX_TOTAL
+    shown = "".join(e["description"] for m in parts for e in m.embeds)
+    assert "".join(shown.split()) == "".join(text.split()), "nothing lost, cuts only at whitespace"
+
+    huge = long_answer(13_000)
+    provider.script(json=chat_completion(huge, model="gpt-4.1-mini"))
+    (message,) = answers(await ask(world, bob, "And more", private=True))
+    assert message.ephemeral and message.attachments[0].filename == "answer.md"
+    assert message.attachments[0].data.decode() == huge and "answer.md" in message.embeds[0]["description"]
+    assert not world.emulator.violations
+
+
+async def test_provider_failure_gives_the_coins_back(world: World, services: Services, provider: FakeOpenAI) -> None:
+    bob = world.bob
+    before = services.grant(world.guild.id, bob.id)
+    provider.script(**FAILING)
+    record = await ask(world, bob, "Will this fail?")
+    body = text_of(record.original)
+    assert record.original.ephemeral and "could not answer" in body and f"**{COST}** coins were returned" in body
+    assert provider.received and services.balance_of(world.guild.id, bob.id) == before
+    assert_refunded(services, world, record, bob)
+
+
+async def test_timeouts_and_bot_errors_give_the_coins_back(world: World, services: Services, provider: FakeOpenAI,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    bob, cog = world.bob, world.bot.get_cog("Ask")
+    before = services.grant(world.guild.id, bob.id)
+    provider.script(hang_s=5)
+    monkeypatch.setattr(world.bot.services["genai"], "timeout", 0.5)
+    slow = await ask(world, bob, "Too slow?")
+    assert "could not answer" in text_of(slow.original) and "coins were returned" in text_of(slow.original)
+    assert_refunded(services, world, slow, bob)
+    provider.reset()
+
+    async def broken(*args, **kwargs) -> None:
+        raise RuntimeError("a bug in the bot")
+
+    monkeypatch.setattr(cog, "_deliver", broken)
+    crashed = await ask(world, bob, "Crash?")
+    assert "could not answer" in text_of(crashed.original) and "coins were returned" in text_of(crashed.original)
+    assert_refunded(services, world, crashed, bob)
+    assert services.balance_of(world.guild.id, bob.id) == before
+
+
+async def test_a_refund_the_ledger_missed_is_retried(world: World, services: Services, provider: FakeOpenAI,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    bob, cog = world.bob, world.bot.get_cog("Ask")
+    before = services.grant(world.guild.id, bob.id)
+    real, calls = cog._give_back, []
+
+    async def flaky(key: str, body: dict) -> bool:
+        calls.append(key)
+        if len(calls) == 1:
+            raise ServiceUnavailable("balance", "away for a moment")
+        return await real(key, body)
+
+    monkeypatch.setattr(cog, "_give_back", flaky)
+    monkeypatch.setattr(cog, "refund_delays", (0.2, 0.2))
+    provider.script(**FAILING)
+    record = await ask(world, bob, "Refund me later")
+    assert "will be returned shortly" in text_of(record.original)
+    await asyncio.wait_for(until(lambda: not cog.retries), 5)
+    assert len(calls) == 2
+    assert_refunded(services, world, record, bob)
+    assert services.balance_of(world.guild.id, bob.id) == before
+
+
+async def test_unconfigured_assistant_degrades_and_refunds(world: World, services: Services,
+                                                           genai: ServiceProcess) -> None:
+    bob, alice = world.bob, world.alice
+    before, _ = services.grant(world.guild.id, bob.id), services.grant(world.guild.id, alice.id)
+    configured = dict(genai.env)
+    genai.env["GENAI_PROVIDER"] = ""
+    genai.restart()
+    try:
+        health = text_of(await world.reply("health", user=bob))
+        assert "Health: DEGRADED" in health and "🟡 AI assistant (optional)\ndegraded" in health
+        portuguese = text_of((await ask(world, alice, "Oi?")).original)
+        assert "ainda não foi configurado" in portuguese and "moedas foram devolvidas" in portuguese
+        record = await ask(world, bob, "Anyone there?")
+        assert "not set up" in text_of(record.original) and "coins were returned" in text_of(record.original)
+        assert services.balance_of(world.guild.id, bob.id) == before
+        assert_refunded(services, world, record, bob)
+    finally:
+        genai.env.clear()
+        genai.env.update(configured)
+        genai.restart()
+
+
+async def test_insufficient_funds_generates_nothing(world: World, services: Services, provider: FakeOpenAI) -> None:
+    record = await ask(world, world.stranger, "Free lunch?")
+    body = text_of(record.original)
+    assert record.original.ephemeral and f"costs **{COST}** coins and your balance is **0**" in body
+    assert not provider.received and services.balance_of(world.guild.id, world.stranger.id) == 0
+    assert services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:charge") is None
+
+
+async def test_cooldown_refuses_until_it_passes(world: World, services: Services, provider: FakeOpenAI) -> None:
+    admin = world.admin
+    before = services.grant(world.guild.id, admin.id)
+    world.bot.settings.ai_cooldown_seconds = 30
+    try:
+        provider.script(hang_s=5)
+        slow = await world.run("ask", {"prompt": "First try"}, user=admin)
+        meanwhile = await world.reply("ask", {"prompt": "Meanwhile"}, user=admin)
+        assert meanwhile.ephemeral and "still being answered" in text_of(meanwhile)
+        await asyncio.wait_for(until(lambda: provider.received), 5)
+        provider.reset()
+        assert "could not answer" in text_of(await slow.wait_for_original(10))
+        provider.reset()
+        assert answers(await ask(world, admin, "Second try")), "a failed answer does not start the cooldown"
+        refused = await world.reply("ask", {"prompt": "Third try"}, user=admin)
+        assert refused.ephemeral and "You can ask again in" in text_of(refused)
+        assert 25 <= int(text_of(refused).split("again in ")[1].split(" s")[0]) <= 30
+    finally:
+        world.bot.settings.ai_cooldown_seconds = 0
+    assert len(provider.received) == 1, "the refused question never reached the provider"
+    assert services.balance_of(world.guild.id, admin.id) == before - COST
+
+
+async def test_every_first_response_within_three_seconds(world: World) -> None:
+    asks = [r for r in world.records if r.payload["data"]["name"] == "ask"]
+    assert len(asks) >= 12 and all(r.latency is not None and r.latency < 3 for r in world.records)
+    assert not world.emulator.violations

@@ -1,0 +1,132 @@
+"""`python -m buteco_dev run`: the whole stack on this machine, no Docker, no Discord token needed.
+
+Without DISCORD_TOKEN (in the environment or .env) the bot connects to a local Discord emulator and this
+terminal becomes a console where you type slash commands as a member. With it, the bot joins real Discord.
+Ctrl-C (or /quit, or end of input) stops every process it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from .services import REPO_ROOT
+from .stack import Stack, shown
+
+BOT_READY_TIMEOUT_S = 60.0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+async def _wait_bot_ready(world, bot, timeout: float = BOT_READY_TIMEOUT_S) -> None:
+    """Until the bot has connected to the emulator and synced its commands (or died trying)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (world.emulator.gateway.is_ready() and world.commands()):
+        if bot.proc.poll() is not None:
+            raise RuntimeError(f"the bot exited with {bot.proc.returncode}; see {shown(bot.log_path)}")
+        if loop.time() > deadline:
+            raise RuntimeError(f"the bot did not connect in {timeout:.0f} s; see {shown(bot.log_path)}")
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.6)  # discord.py's guild_ready_timeout (0.5 s) before it dispatches on_ready
+
+
+async def _until_stopped(*waits) -> None:
+    """Run until the first of waits ends, or a stop signal; then cancel the rest."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.ensure_future(w) for w in (*waits, stop.wait())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+
+
+async def _watch(child) -> None:
+    """Ends the run (as a failure) when the child dies on its own."""
+    while child.proc.poll() is None:
+        await asyncio.sleep(0.5)
+    where = f"; see {shown(child.log_path)}" if child.log_path else ""
+    raise RuntimeError(f"the {child.name} exited with {child.proc.returncode}{where}")
+
+
+async def run_local(stack) -> None:
+    from .console import Console
+    from .reader import LineReader
+    from .world import World
+
+    world = await World.create()
+    reader = None
+    try:
+        bot = stack.start_bot(world.bot_env())
+        await _wait_bot_ready(world, bot)
+        print(f"  bot          connected to the local Discord emulator ({len(world.commands())} commands)",
+              flush=True)
+        reader = LineReader(sys.stdin)
+        await _until_stopped(Console(world, reader).run(), _watch(bot))
+    finally:
+        if reader is not None:
+            reader.restore()
+        await world.emulator.stop()
+
+
+async def run_discord(stack) -> None:
+    bot = stack.start_bot({}, log=False)
+    print("  bot          connecting to Discord (its log follows); Ctrl-C stops everything", flush=True)
+    await _until_stopped(_watch(bot))
+
+
+def run(args: argparse.Namespace) -> int:
+    env_file = Path(args.env_file) if args.env_file else None
+    stack = Stack(Path(args.data_dir), env_file=env_file, free_ports=args.free_ports)
+    discord_token = stack.env.get("DISCORD_TOKEN")
+    try:
+        print("Starting Buteco locally (logs in " + shown(stack.logs) + "):", flush=True)
+        if stack.reaped:
+            print(f"  (stopped {stack.reaped} process(es) an earlier, killed run had left running)", flush=True)
+        stack.start_backend(lambda text: print(text, flush=True))
+        asyncio.run(run_discord(stack) if discord_token else run_local(stack))
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except RuntimeError as exc:
+        print(f"\n! {exc}", flush=True)
+        return 1
+    finally:
+        with contextlib.suppress(KeyboardInterrupt):
+            print("\nStopping...", flush=True)
+            stack.stop()
+            print("Stopped: no process left behind.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m buteco_dev", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="start PostgreSQL, migrations, every service and the bot")
+    run_cmd.add_argument("--data-dir", default=str(REPO_ROOT / ".run"),
+                         help="database, logs and pids of the local stack (default: .run)")
+    run_cmd.add_argument("--env-file", default=str(REPO_ROOT / ".env"),
+                         help="settings to read if the file exists (default: .env; '' reads none)")
+    run_cmd.add_argument("--free-ports", action="store_true",
+                         help="any free ports instead of 5001-5006 (e.g. beside another run)")
+    args = parser.parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
