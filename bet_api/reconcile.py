@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from bet_api.errors import Busy, LedgerRejected, SettlementPending, StakePending
 from bet_api.ledger import Ledger
-from bet_api.locking import event_lock, pinned_session
+from bet_api.locking import event_lock
+from service_kit.locks import pinned_session
 from bet_api.models import PENDING_STATES, BetEvent, BetStake
 from bet_api.service import lock_expired
 from bet_api.settlement import finish

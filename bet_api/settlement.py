@@ -17,7 +17,8 @@ from bet_api.errors import (
     StakePending,
 )
 from bet_api.ledger import Ledger, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
-from bet_api.locking import event_lock, pinned_session
+from bet_api.locking import event_lock
+from service_kit.locks import pinned_session
 from bet_api.models import (
     CANCELLED,
     CANCELLING,

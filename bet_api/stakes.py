@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bet_api.errors import Busy, StakePending
 from bet_api.ledger import Ledger, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
-from bet_api.locking import lock_wait_expired, wait_at_most
+from service_kit.locks import lock_wait_expired, wait_at_most
 
 logger = logging.getLogger("bet_api.stakes")
 CONFIRMED, REJECTED, SKIPPED = "confirmed", "rejected", "skipped"

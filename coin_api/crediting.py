@@ -1,39 +1,30 @@
 """Paying recorded claims through the ledger, one request per member at a time, and reconciling leftovers."""
 
-import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, func, select, text, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from coin_api.errors import ClaimInProgress, CreditPending, LedgerRejected
 from coin_api.ledger import CreditNotConfirmed, CreditRefused, DailyCredit, Ledger
 from coin_api.models import DailyClaim
 from service_kit.identity import find_discord_id
+from service_kit.locks import advisory_key, advisory_lock, pinned_session
 
 logger = logging.getLogger("coin_api.crediting")
-LOCK_WAIT_EXPIRED = frozenset({"55P03", "57014"})
-_LOCK = text("SELECT pg_advisory_lock(:key)")
-_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
-_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
-_WAIT_AT_MOST = text("SELECT set_config('lock_timeout', :ms, true), set_config('statement_timeout', :ms, true)")
 
 
-@contextmanager
-def pinned_session(engine: Engine) -> Iterator[Session]:
-    """A session that keeps one connection across commits, so a session-level advisory lock stays with it."""
-    with engine.connect() as connection, Session(bind=connection, expire_on_commit=False) as session:
-        yield session
+def member_lock_name(guild_id: int, user_id: int) -> str:
+    return f"coin_api:daily:{guild_id}:{user_id}"
 
 
 def member_lock_key(guild_id: int, user_id: int) -> int:
-    """A 64-bit advisory lock key per member and guild, namespaced so other services' locks never collide."""
-    digest = hashlib.blake2b(f"coin_api:daily:{guild_id}:{user_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    """The advisory key of a member's claims, for tests that hold the lock from outside."""
+    return advisory_key(member_lock_name(guild_id, user_id))
 
 
 @contextmanager
@@ -41,38 +32,8 @@ def member_lock(session: Session, *, guild_id: int, user_id: int, wait_s: float)
     """Lets a request tell a claim still being paid from one whose request gave up (wait_s=0: only try)."""
     # The claim row is committed before the ledger call; without this lock a concurrent request would see
     # that pending row and complete it itself, answering 200 where the contract wants 409.
-    key = member_lock_key(guild_id, user_id)
-    session.commit()
-    try:
-        if wait_s > 0:
-            session.execute(_WAIT_AT_MOST, {"ms": f"{int(wait_s * 1000)}ms"})
-            session.execute(_LOCK, {"key": key})
-            held = True
-        else:
-            held = bool(session.execute(_TRY_LOCK, {"key": key}).scalar_one())
-        session.commit()
-    except OperationalError as exc:
-        session.rollback()
-        if getattr(exc.orig, "pgcode", None) in LOCK_WAIT_EXPIRED:
-            raise ClaimInProgress() from exc
-        raise
-    try:
+    with advisory_lock(session, member_lock_name(guild_id, user_id), wait_s=wait_s, busy=ClaimInProgress) as held:
         yield held
-    finally:
-        if held:
-            _unlock(session, key)
-
-
-def _unlock(session: Session, key: int) -> None:
-    try:
-        session.rollback()
-        session.execute(_UNLOCK, {"key": key})
-        session.commit()
-    except DBAPIError:
-        logger.warning("could not release a member lock; dropping the connection so the lock goes with it")
-        connection = session.get_bind()
-        if isinstance(connection, Connection):
-            connection.invalidate()
 
 
 def credit_claim(session: Session, ledger: Ledger, claim: DailyClaim, discord_id: int) -> DailyClaim:

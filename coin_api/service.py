@@ -8,7 +8,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from coin_api import rules
-from coin_api.crediting import credit_claim, member_lock, pinned_session
+from coin_api.crediting import credit_claim, member_lock
+from service_kit.locks import pinned_session
 from coin_api.errors import DailyAlreadyClaimed, IdempotencyKeyReused
 from coin_api.ledger import Ledger
 from coin_api.models import DailyClaim

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from coin_api import service
-from coin_api.crediting import pinned_session
+from service_kit.locks import pinned_session
 from coin_api.errors import DailyAlreadyClaimed
 from coin_api.ledger import DailyCredit
 from coin_api.rules import DailyRules
