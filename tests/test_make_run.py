@@ -1,6 +1,7 @@
 """`python -m buteco_dev run` (what `make run` calls) as a person would use it: a console session through a pipe.
 
-Two runs on one data directory: the first registers, claims /daily, transfers, reads the balance and /health;
+Two runs on one data directory: the first registers, claims /daily, transfers, opens a bet and backs it through
+the buttons and the stake form, reads the balance and /health;
 the second finds the same balance (the database survived), makes the usual mistakes and ends at end of input.
 After each, no process the run started is left.
 """
@@ -78,20 +79,22 @@ def reply_to(output: str, command: str) -> str:
 
 
 def test_console_session_survives_a_restart_and_leaves_nothing_behind(data_dir):
-    bet = (REPO_ROOT / "plugins" / "bet.toml").exists()
     joke = (REPO_ROOT / "plugins" / "joke.toml").exists() and go_binary() is not None  # the Go service
     first, pids = session(data_dir, "/daily", "/as bob", "/register", "/as alice", "/transfer @bob 50",
-                          "/balance", *(["/bet list"] if bet else []), *(["/joke"] if joke else []), "/health",
-                          "/quit")
+                          "/balance", '/bet create "Who wins?" "Red | Blue"', "/bet list",
+                          "/as bob", "/bet place 1", "1", "20", "1", "/bet mine", "/as alice",
+                          *(["/joke"] if joke else []), "/health", "/quit")
     assert "connected to the local Discord emulator" in first, first
     assert {p["name"] for p in pids} >= {"postgres", "client-api", "balance-api", "coin-api", "bot"}
     assert "You claimed 100 coins" in reply_to(first, "/daily"), first
     assert "Welcome to the economy, bob" in reply_to(first, "/register"), first
     assert "Sent 50 coins to bob. Your balance: 50." in reply_to(first, "/transfer @bob 50"), first
     assert "Your balance: 50 coins." in reply_to(first, "/balance"), first
-    if bet:
-        answer = reply_to(first, "/bet list")
-        assert "[Buteco]" in answer and not answer.startswith("!"), first
+    assert "Bet #1 created and announced in the channel." in reply_to(first, '/bet create "Who wins?" "Red | Blue"')
+    assert "#1 · Who wins?: pool 0 coins" in reply_to(first, "/bet list"), first
+    assert "[1] 1. Red   [2] 2. Blue" in reply_to(first, "/bet place 1"), first
+    assert "Bet 20 coins on Red?" in first and "✅ 20 coins on Red. Your stake on it: 20 coins." in first, first
+    assert "#1 Who wins? — Red: 20 coins · open" in reply_to(first, "/bet mine"), first
     if joke:
         answer = reply_to(first, "/joke")
         assert answer.startswith("[Buteco]\n") and len(answer) > len("[Buteco]\n") + 10, first
