@@ -1,19 +1,17 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
+import { runStatements } from "../run-sql";
+
 // The money core of docs/architecture.md ("Schema"): users, accounts, the append-only ledger, daily claims.
 export class MoneyCore1795321559479 implements MigrationInterface {
   name = "MoneyCore1795321559479";
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    for (const sql of UP) {
-      await queryRunner.query(sql);
-    }
+    await runStatements(queryRunner, UP);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    for (const sql of DOWN) {
-      await queryRunner.query(sql);
-    }
+    await runStatements(queryRunner, DOWN);
   }
 }
 

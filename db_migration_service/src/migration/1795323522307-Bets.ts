@@ -1,20 +1,18 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
+import { runStatements } from "../run-sql";
+
 // Bets of docs/architecture.md ("bet_api"): events, their outcomes, one bet per member per event, and each
 // stake a member placed (its own ledger key), with the pending states a crash mid-settlement is resumed from.
 export class Bets1795323522307 implements MigrationInterface {
   name = "Bets1795323522307";
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    for (const sql of UP) {
-      await queryRunner.query(sql);
-    }
+    await runStatements(queryRunner, UP);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    for (const sql of DOWN) {
-      await queryRunner.query(sql);
-    }
+    await runStatements(queryRunner, DOWN);
   }
 }
 
