@@ -6,6 +6,11 @@ from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def psycopg2_url(database_url: str) -> str:
+    """The URL with the psycopg2 driver named, whatever form the operator wrote."""
+    return "postgresql+psycopg2://" + database_url.split("://", 1)[1]
+
+
 class SettingsError(RuntimeError):
     """Raised at start-up so the operator reads which variable is missing instead of a traceback."""
 
@@ -39,9 +44,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def sqlalchemy_url(self) -> str:
-        """The URL with the psycopg2 driver named, whatever form the operator wrote."""
-        scheme, rest = self.database_url.split("://", 1)
-        return f"postgresql+psycopg2://{rest}" if scheme != "postgresql+psycopg2" else self.database_url
+        return psycopg2_url(self.database_url)
 
     def secret_values(self) -> list[str]:
         """Every SecretStr setting, a subclass's API keys included, so the log filter blanks them unasked."""

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from service_kit.db import Base
+from service_kit.settings import psycopg2_url
 
 REPO = Path(__file__).resolve().parent.parent
 DRIFT_KINDS = {"add_table", "remove_table", "add_column", "remove_column", "modify_type", "modify_nullable",
@@ -33,14 +34,10 @@ def _flatten(diffs: list) -> list[tuple]:
     return flat
 
 
-def _sqlalchemy_url(url: str) -> str:
-    return "postgresql+psycopg2://" + url.split("://", 1)[1]
-
-
 def test_models_match_the_migrated_database(database_url):
     services = _import_every_service_model()
     assert {"balance_api"} <= set(services)
-    engine = create_engine(_sqlalchemy_url(database_url))
+    engine = create_engine(psycopg2_url(database_url))
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})

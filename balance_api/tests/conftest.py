@@ -1,19 +1,11 @@
 """A real balance_api process on a freshly migrated database, shared by a test module."""
 
-import itertools
-
 import httpx
 import psycopg2
 import pytest
 
+from tests.support.ids import new_snowflake
 from tests.support.services import auth_headers
-
-_ids = itertools.count(10**17)
-
-
-def new_snowflake() -> int:
-    """A fresh Discord-like id, so tests never collide inside one database."""
-    return next(_ids)
 
 
 def register(database_url: str, *discord_ids: int) -> None:

@@ -1,27 +1,19 @@
 """Real services for bet_api's HTTP tests: client_api, balance_api, and bet_api behind a fault proxy."""
 
-import itertools
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
-import psycopg2
 import pytest
 
-from tests.support.fixtures import TEMPLATE_DATABASE
-from tests.support.postgres import create_database, drop_database, unique_name
+from tests.support.fixtures import fresh_database
+from tests.support.ids import new_snowflake
+from tests.support.postgres import query
 from tests.support.proxy import FaultProxy
-from tests.support.services import ServiceProcess, auth_headers
+from tests.support.services import ServiceGroup, ServiceProcess, auth_headers
 
-_ids = itertools.count(random.randrange(10**17, 9 * 10**17, 10**9))
 LEDGER_TIMEOUT_S = 1.0
 ADMIN = {"actor_is_admin": True}
-
-
-def new_snowflake() -> int:
-    """A fresh Discord-like id, so tests sharing one database never collide."""
-    return next(_ids)
 
 
 def client_for(url: str) -> httpx.Client:
@@ -82,15 +74,9 @@ class Stack:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def sql(self, query: str, *params) -> list[tuple]:
+    def sql(self, statement: str, *params) -> list[tuple]:
         """Read the database directly, so tests check what was stored, not only what was answered."""
-        connection = psycopg2.connect(self.database_url)
-        try:
-            with connection, connection.cursor() as cursor:
-                cursor.execute(query, params)
-                return cursor.fetchall() if cursor.description else []
-        finally:
-            connection.close()
+        return query(self.database_url, statement, *params)
 
     def balance(self, guild: int, member: int) -> int:
         response = self.ledger.get(f"/guilds/{guild}/members/{member}/balance")
@@ -117,29 +103,17 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Stack]:
     """One set of services for every bet_api test module: starting them is most of the suite's time."""
-    name = unique_name("bet")
-    database_url = create_database(pg_admin_url, name, template=TEMPLATE_DATABASE)
-    log_dir = tmp_path_factory.mktemp("bet-services")
-    services: list[ServiceProcess] = []
-
-    def start(module: str, env: dict[str, str] | None = None) -> ServiceProcess:
-        services.append(ServiceProcess(module, database_url=database_url, env=env, log_dir=log_dir))
-        return services[-1].start()
-
-    try:
-        users, balance = start("client_api.main"), start("balance_api.main")
+    with fresh_database(pg_admin_url, "bet") as database_url, \
+            ServiceGroup(database_url, tmp_path_factory.mktemp("bet-services")) as group:
+        users, balance = group.start("client_api.main"), group.start("balance_api.main")
         with FaultProxy(balance.url) as proxy:
-            bet = start("bet_api.main", {"BALANCE_API_URL": proxy.url,
-                                         "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
-                                         "BALANCE_API_SETTLE_TIMEOUT_S": str(LEDGER_TIMEOUT_S * 5)})
+            bet = group.start("bet_api.main", {"BALANCE_API_URL": proxy.url,
+                                               "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
+                                               "BALANCE_API_SETTLE_TIMEOUT_S": str(LEDGER_TIMEOUT_S * 5)})
             with client_for(users.url) as u, client_for(balance.url) as b, client_for(bet.url) as c:
                 yield Stack(database_url, u, b, c, bet, proxy)
         assert "unhandled error" not in bet.logs(), f"bet_api answered a 500:\n{bet.logs()[-4000:]}"
         assert "BUG" not in bet.logs(), f"bet_api logged a bug:\n{bet.logs()[-4000:]}"
-    finally:
-        for service in reversed(services):
-            service.stop()
-        drop_database(pg_admin_url, name)
 
 
 @pytest.fixture

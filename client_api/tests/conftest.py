@@ -1,42 +1,23 @@
 """A real client_api process on a freshly migrated PostgreSQL, and helpers to talk to it and to the database."""
 
-import itertools
 from collections.abc import Callable, Iterator
 
 import httpx
-import psycopg2
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from service_kit.settings import psycopg2_url
+from tests.support.postgres import query
 from tests.support.services import ServiceProcess, auth_headers
 
 SERVICE_MODULE = "client_api.main"
-_ids = itertools.count(3 * 10**17)
-
-
-def new_discord_id() -> int:
-    """A fresh Discord-like id, so tests sharing one database never collide."""
-    return next(_ids)
-
-
-def sqlalchemy_url(database_url: str) -> str:
-    return "postgresql+psycopg2://" + database_url.split("://", 1)[1]
 
 
 def user_rows(database_url: str, where: str = "TRUE", params: tuple = ()) -> list[tuple]:
     """Read users straight from PostgreSQL, so tests check what was stored, not only what was answered."""
-    connection = psycopg2.connect(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, discord_id, display_name, created_at, updated_at, forgotten_at FROM users"
-                f" WHERE {where} ORDER BY id",
-                params,
-            )
-            return cursor.fetchall()
-    finally:
-        connection.close()
+    return query(database_url, f"SELECT id, discord_id, display_name, created_at, updated_at, forgotten_at"
+                               f" FROM users WHERE {where} ORDER BY id", *params)
 
 
 def client_for(service: ServiceProcess) -> httpx.Client:
@@ -65,7 +46,7 @@ def fresh_api(start_service) -> Iterator[httpx.Client]:
 @pytest.fixture
 def session_factory(database_url) -> Iterator[Callable[[], Session]]:
     """Sessions configured as the service configures them, on this test's own database."""
-    engine = create_engine(sqlalchemy_url(database_url), connect_args={"options": "-c timezone=UTC"})
+    engine = create_engine(psycopg2_url(database_url), connect_args={"options": "-c timezone=UTC"})
     try:
         yield lambda: Session(engine, expire_on_commit=False)
     finally:

@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from client_api.tests.conftest import client_for, new_discord_id, user_rows
+from client_api.tests.conftest import client_for, user_rows
+from tests.support.ids import new_snowflake
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +20,7 @@ def register(api: httpx.Client, discord_id: int, display_name: str | None = None
 
 
 def test_first_registration_creates_and_the_next_returns_the_same_user(api):
-    discord_id = new_discord_id()
+    discord_id = new_snowflake()
     first = register(api, discord_id, "Alice")
     assert first.status_code == 201, first.text
     user = first.json()
@@ -31,7 +32,7 @@ def test_first_registration_creates_and_the_next_returns_the_same_user(api):
 
 
 def test_discord_id_is_accepted_as_an_integer_and_answered_as_a_string(api):
-    discord_id = new_discord_id()
+    discord_id = new_snowflake()
     response = api.post("/users", json={"discord_id": discord_id})
     assert response.status_code == 201, response.text
     assert response.json()["discord_id"] == str(discord_id)
@@ -39,7 +40,7 @@ def test_discord_id_is_accepted_as_an_integer_and_answered_as_a_string(api):
 
 
 def test_registering_again_with_a_name_takes_the_latest_discord_name(api, module_database_url):
-    discord_id = new_discord_id()
+    discord_id = new_snowflake()
     created = register(api, discord_id, "Old Name").json()
     renamed = register(api, discord_id, "New Name")
     assert renamed.status_code == 200
@@ -51,14 +52,14 @@ def test_registering_again_with_a_name_takes_the_latest_discord_name(api, module
 
 
 def test_display_name_is_trimmed_and_may_hold_any_printable_unicode(api):
-    assert register(api, new_discord_id(), "  Zoë 🎲 \t").json()["display_name"] == "Zoë 🎲"
-    assert register(api, new_discord_id(), "x" * 100).json()["display_name"] == "x" * 100
+    assert register(api, new_snowflake(), "  Zoë 🎲 \t").json()["display_name"] == "Zoë 🎲"
+    assert register(api, new_snowflake(), "x" * 100).json()["display_name"] == "x" * 100
     family = "👨\u200d👩\u200d👧"
-    assert register(api, new_discord_id(), family).json()["display_name"] == family
+    assert register(api, new_snowflake(), family).json()["display_name"] == family
 
 
 def test_concurrent_first_registration_makes_exactly_one_user(client_service, module_database_url):
-    discord_id, threads = new_discord_id(), 20
+    discord_id, threads = new_snowflake(), 20
     barrier = threading.Barrier(threads)
 
     def attempt(index: int) -> httpx.Response:
@@ -76,7 +77,7 @@ def test_concurrent_first_registration_makes_exactly_one_user(client_service, mo
 
 
 def test_get_by_id_and_by_discord_id(api):
-    discord_id = new_discord_id()
+    discord_id = new_snowflake()
     user = register(api, discord_id, "Bea").json()
     by_id = api.get(f"/users/{user['id']}")
     by_discord = api.get(f"/users/by-discord/{discord_id}")
@@ -86,14 +87,14 @@ def test_get_by_id_and_by_discord_id(api):
 
 @pytest.mark.parametrize("path", ["/users/by-discord/{discord}", "/users/{internal}"])
 def test_unknown_users_are_404_user_not_found(api, path):
-    response = api.get(path.format(discord=new_discord_id(), internal=2**62), headers={"X-Request-ID": "look-1"})
+    response = api.get(path.format(discord=new_snowflake(), internal=2**62), headers={"X-Request-ID": "look-1"})
     assert response.status_code == 404
     body = response.json()
     assert body["code"] == "user_not_found" and body["request_id"] == "look-1" and body["detail"]
 
 
 def test_rename_changes_the_name_and_updated_at_only_when_it_differs(api):
-    discord_id = new_discord_id()
+    discord_id = new_snowflake()
     created = register(api, discord_id, "Carl").json()
     renamed = api.patch(f"/users/by-discord/{discord_id}", json={"display_name": " Carla "})
     assert renamed.status_code == 200, renamed.text
@@ -105,12 +106,12 @@ def test_rename_changes_the_name_and_updated_at_only_when_it_differs(api):
 
 
 def test_renaming_an_unknown_user_is_404(api):
-    response = api.patch(f"/users/by-discord/{new_discord_id()}", json={"display_name": "Ghost"})
+    response = api.patch(f"/users/by-discord/{new_snowflake()}", json={"display_name": "Ghost"})
     assert response.status_code == 404 and response.json()["code"] == "user_not_found"
 
 
 def test_forget_me_erases_the_discord_id_and_name_and_a_new_registration_is_a_new_user(api, module_database_url):
-    discord_id = new_discord_id()
+    discord_id = new_snowflake()
     user = register(api, discord_id, "Dora").json()
     forgotten = api.delete(f"/users/by-discord/{discord_id}")
     assert forgotten.status_code == 200, forgotten.text
@@ -200,7 +201,7 @@ def test_a_missing_body_is_422(api):
 
 @pytest.mark.parametrize("body", [{}, {"display_name": None}, {"display_name": "y" * 101}, {"name": "z"}])
 def test_malformed_renames_are_422(api, body):
-    response = api.patch(f"/users/by-discord/{new_discord_id()}", json=body)
+    response = api.patch(f"/users/by-discord/{new_snowflake()}", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "invalid_request"
 

@@ -1,28 +1,20 @@
 """Real services for coin_api's HTTP tests: client_api, balance_api, and coin_api behind a fault proxy."""
 
-import itertools
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
-import psycopg2
 import pytest
 
-from tests.support.fixtures import TEMPLATE_DATABASE
-from tests.support.postgres import create_database, drop_database, unique_name
+from tests.support.fixtures import fresh_database
+from tests.support.ids import new_snowflake
+from tests.support.postgres import query
 from tests.support.proxy import FaultProxy
-from tests.support.services import ServiceProcess, auth_headers
+from tests.support.services import ServiceGroup, ServiceProcess, auth_headers
 
-_ids = itertools.count(random.randrange(10**17, 9 * 10**17, 10**9))
 LEDGER_TIMEOUT_S = 1.0
 FAST_COOLDOWN_S = 2
 FAST_GRACE_S = 4
-
-
-def new_snowflake() -> int:
-    """A fresh Discord-like id, so tests sharing one database never collide."""
-    return next(_ids)
 
 
 def client_for(service: ServiceProcess) -> httpx.Client:
@@ -52,15 +44,9 @@ class Stack:
         return client.post(f"/guilds/{guild}/members/{member}/daily",
                            headers={"Idempotency-Key": key or f"test-{new_snowflake()}"})
 
-    def sql(self, query: str, *params) -> list[tuple]:
+    def sql(self, statement: str, *params) -> list[tuple]:
         """Read the database directly, so tests check what was stored, not only what was answered."""
-        connection = psycopg2.connect(self.database_url)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(query, params)
-                return cursor.fetchall()
-        finally:
-            connection.close()
+        return query(self.database_url, statement, *params)
 
     def balance(self, guild: int, member: int) -> int | None:
         rows = self.sql("SELECT a.balance FROM accounts a JOIN users u ON u.id = a.user_id"
@@ -83,22 +69,14 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Stack]:
     """One set of services for every coin_api test module: starting them is most of the suite's time."""
-    name = unique_name("coin")
-    database_url = create_database(pg_admin_url, name, template=TEMPLATE_DATABASE)
-    log_dir = tmp_path_factory.mktemp("coin-services")
-    services: list[ServiceProcess] = []
-
-    def start(module: str, env: dict[str, str] | None = None) -> ServiceProcess:
-        services.append(ServiceProcess(module, database_url=database_url, env=env, log_dir=log_dir))
-        return services[-1].start()
-
-    try:
-        users, balance = start("client_api.main"), start("balance_api.main")
+    with fresh_database(pg_admin_url, "coin") as database_url, \
+            ServiceGroup(database_url, tmp_path_factory.mktemp("coin-services")) as group:
+        users, balance = group.start("client_api.main"), group.start("balance_api.main")
         with FaultProxy(balance.url) as proxy:
-            coin = start("coin_api.main", {
+            coin = group.start("coin_api.main", {
                 "BALANCE_API_URL": proxy.url, "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
             })
-            fast = start("coin_api.main", {
+            fast = group.start("coin_api.main", {
                 "BALANCE_API_URL": balance.url, "DAILY_COOLDOWN_SECONDS": str(FAST_COOLDOWN_S),
                 "DAILY_STREAK_GRACE_SECONDS": str(FAST_GRACE_S), "DAILY_STREAK_MAX_DAYS": "1",
             })
@@ -106,10 +84,6 @@ def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Sta
                 yield Stack(database_url, u, c, f, coin, proxy)
         for service in (coin, fast):
             assert "unhandled error" not in service.logs(), f"coin_api answered a 500:\n{service.logs()[-4000:]}"
-    finally:
-        for service in reversed(services):
-            service.stop()
-        drop_database(pg_admin_url, name)
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import create_engine
 
 from coin_api import service
-from service_kit.locks import pinned_session
 from coin_api.errors import DailyAlreadyClaimed
 from coin_api.ledger import DailyCredit
 from coin_api.rules import DailyRules
+from service_kit.locks import pinned_session
+from service_kit.settings import psycopg2_url
 
 pytestmark = pytest.mark.slow
 RACERS = 20
@@ -44,7 +45,7 @@ def test_racing_inserts_without_the_lock_still_record_one_claim(database_url):
         cursor.execute("INSERT INTO users (discord_id) VALUES (%s) RETURNING id", (MEMBER,))
         user_id = cursor.fetchone()[0]
     connection.close()
-    engine = create_engine("postgresql+psycopg2://" + database_url.split("://", 1)[1], pool_size=RACERS)
+    engine = create_engine(psycopg2_url(database_url), pool_size=RACERS)
     ledger = KeyedLedger(database_url)
     barrier = threading.Barrier(RACERS)
 

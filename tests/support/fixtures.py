@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,7 +24,7 @@ from tests.support.postgres import (
     unique_name,
 )
 from tests.support.proxy import FaultProxy
-from tests.support.services import TEST_TOKEN, ServiceProcess
+from tests.support.services import TEST_TOKEN, ServiceGroup, ServiceProcess
 
 TEMPLATE_DATABASE = "buteco_template"
 
@@ -92,8 +93,10 @@ def migrated_template_url(pg_admin_url: str) -> str:
     return url
 
 
-def _fresh_database(admin_url: str) -> Iterator[str]:
-    name = unique_name()
+@contextmanager
+def fresh_database(admin_url: str, prefix: str = "test") -> Iterator[str]:
+    """A copy of the migrated template, dropped on exit."""
+    name = unique_name(prefix)
     url = create_database(admin_url, name, template=TEMPLATE_DATABASE)
     try:
         yield url
@@ -104,34 +107,29 @@ def _fresh_database(admin_url: str) -> Iterator[str]:
 @pytest.fixture
 def database_url(pg_admin_url: str, migrated_template_url: str) -> Iterator[str]:
     """A migrated database of this test's own, dropped afterwards."""
-    yield from _fresh_database(pg_admin_url)
+    with fresh_database(pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def module_database_url(pg_admin_url: str, migrated_template_url: str) -> Iterator[str]:
     """A migrated database shared by one test module."""
-    yield from _fresh_database(pg_admin_url)
+    with fresh_database(pg_admin_url) as url:
+        yield url
 
 
 StartService = Callable[..., ServiceProcess]
 
 
 def _service_starter(request: pytest.FixtureRequest, log_dir, database_fixture: str) -> Iterator[StartService]:
-    started: list[ServiceProcess] = []
+    with ServiceGroup(None, log_dir) as group:
 
-    def start(module: str, *, database_url: str | None = None, token: str = TEST_TOKEN,
-              env: dict[str, str] | None = None) -> ServiceProcess:
-        if database_url is None:
-            database_url = request.getfixturevalue(database_fixture)
-        service = ServiceProcess(module, database_url=database_url, token=token, env=env, log_dir=log_dir)
-        started.append(service)
-        return service.start()
+        def start(module: str, *, database_url: str | None = None, token: str = TEST_TOKEN,
+                  env: dict[str, str] | None = None) -> ServiceProcess:
+            database_url = database_url or request.getfixturevalue(database_fixture)
+            return group.start(module, env, database_url=database_url, token=token)
 
-    try:
         yield start
-    finally:
-        for service in reversed(started):
-            service.stop()
 
 
 @pytest.fixture

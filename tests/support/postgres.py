@@ -90,6 +90,17 @@ def seal_template(admin_url: str, name: str) -> None:
         conn.close()
 
 
+def query(url: str, sql: str, *params) -> list[tuple]:
+    """Run one statement in its own committed transaction; tests check what was stored, not only answered."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+    finally:
+        connection.close()
+
+
 def unique_name(prefix: str = "test") -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 

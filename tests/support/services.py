@@ -106,3 +106,28 @@ class ServiceProcess:
                 time.sleep(0.05)
         self.kill()
         raise ServiceStartError(f"{self.module} did not answer /health in {self.startup_timeout} s:\n{self.logs()}")
+
+
+class ServiceGroup:
+    """Services started on one database and stopped together, newest first, whatever happens in between."""
+
+    def __init__(self, database_url: str | None, log_dir: str | os.PathLike) -> None:
+        self.database_url, self.log_dir = database_url, log_dir
+        self.started: list[ServiceProcess] = []
+
+    def start(self, module: str, env: Mapping[str, str] | None = None, *, database_url: str | None = None,
+              token: str = TEST_TOKEN) -> ServiceProcess:
+        service = ServiceProcess(module, database_url=database_url or self.database_url, token=token,
+                                 env=env, log_dir=self.log_dir)
+        self.started.append(service)
+        return service.start()
+
+    def stop(self) -> None:
+        for service in reversed(self.started):
+            service.stop()
+
+    def __enter__(self) -> ServiceGroup:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
