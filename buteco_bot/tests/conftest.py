@@ -132,9 +132,21 @@ def copy_plugins(target: Path, env: dict[str, str]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def plugins_dir(tmp_path_factory, services: Services) -> Path:
+def env(services: Services) -> dict[str, str]:
+    """The service URLs the bot reads; a module that starts more services overrides this."""
+    return services.env()
+
+
+@pytest.fixture(scope="module")
+def world_settings() -> dict[str, Any]:
+    """Extra BotSettings for the module's bot; a module overrides this to change e.g. the AI cost."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def plugins_dir(tmp_path_factory, env: dict[str, str]) -> Path:
     """A copy of plugins/ for the services started here, that a test module may add manifests to."""
-    return copy_plugins(tmp_path_factory.mktemp("plugins"), services.env())
+    return copy_plugins(tmp_path_factory.mktemp("plugins"), env)
 
 
 async def start_world(plugins_dir: Path, env: dict[str, str], **settings: Any) -> World:
@@ -167,8 +179,8 @@ async def stop_world(world: World) -> None:
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(services: Services, plugins_dir: Path) -> AsyncIterator[World]:
-    running = await start_world(plugins_dir, services.env())
+async def world(env: dict[str, str], plugins_dir: Path, world_settings: dict[str, Any]) -> AsyncIterator[World]:
+    running = await start_world(plugins_dir, env, **world_settings)
     try:
         yield running
     finally:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-import pytest_asyncio
 
 from buteco_bot.core.embeds import MAX_DESCRIPTION, MAX_TOTAL
 from buteco_bot.core.services import ServiceUnavailable
@@ -15,7 +14,7 @@ from genai_api.tests.fake_providers import FakeOpenAI, chat_completion
 from genai_api.tests.support import openai_env
 from tests.support.services import ServiceProcess
 
-from .conftest import Services, World, copy_plugins, start_world, stop_world, text_of
+from .conftest import Services, World, text_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -46,14 +45,9 @@ def env(services: Services, genai: ServiceProcess) -> dict[str, str]:
     return {**services.env(), "GENAI_API_URL": genai.url}
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(env: dict[str, str], tmp_path_factory) -> AsyncIterator[World]:
-    plugins_dir = copy_plugins(tmp_path_factory.mktemp("plugins"), env)
-    running = await start_world(plugins_dir, env, ai_usage_cost=COST, ai_cooldown_seconds=0)
-    try:
-        yield running
-    finally:
-        await stop_world(running)
+@pytest.fixture(scope="module")
+def world_settings() -> dict[str, int]:
+    return {"ai_usage_cost": COST, "ai_cooldown_seconds": 0}
 
 
 async def ask(world: World, member: Member, prompt: str, *, parts: int = 1, **options) -> InteractionRecord:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from discord_emulator import component_choices
 from tests.support.services import ServiceProcess
 
 from .bet_flows import (admin_action, answered, balances, call, choices, confirm_prompt, create, escrow, event, fund,
                         place, placed, press_twice, preview, prompt_for, quiz_events)
-from .conftest import ACK_LIMIT_S, Services, World, copy_plugins, start_world, stop_world, text_of
+from .conftest import ACK_LIMIT_S, Services, World, text_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -31,20 +28,6 @@ def bet(module_start_service, services: Services) -> ServiceProcess:
 @pytest.fixture(scope="module")
 def env(services: Services, bet: ServiceProcess) -> dict[str, str]:
     return {**services.env(), "BET_API_URL": bet.url}
-
-
-@pytest.fixture(scope="module")
-def plugins_dir(tmp_path_factory, env: dict[str, str]) -> Path:
-    return copy_plugins(tmp_path_factory.mktemp("plugins"), env)
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(env: dict[str, str], plugins_dir: Path) -> AsyncIterator[World]:
-    running = await start_world(plugins_dir, env)
-    try:
-        yield running
-    finally:
-        await stop_world(running)
 
 
 async def test_only_admins_create_and_the_channel_is_told(world: World, services: Services,

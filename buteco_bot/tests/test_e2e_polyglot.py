@@ -4,16 +4,14 @@ declarative /joke through the real bot and the emulator, in the member's languag
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
-import pytest_asyncio
 
 from tests.support.go_service import GoServiceProcess, build_go_binary
 from tests.support.services import REPO_ROOT
 
-from .conftest import Services, World, copy_plugins, start_world, stop_world, text_of
+from .conftest import Services, World, text_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -35,20 +33,6 @@ def joke_api(tmp_path_factory) -> Iterator[GoServiceProcess]:
 @pytest.fixture(scope="module")
 def env(joke_api: GoServiceProcess, services: Services) -> dict[str, str]:
     return {**services.env(), "JOKE_API_URL": joke_api.url}
-
-
-@pytest.fixture(scope="module")
-def plugins_dir(tmp_path_factory, env: dict[str, str]) -> Path:
-    return copy_plugins(tmp_path_factory.mktemp("plugins"), env)
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(env: dict[str, str], plugins_dir: Path) -> AsyncIterator[World]:
-    running = await start_world(plugins_dir, env)
-    try:
-        yield running
-    finally:
-        await stop_world(running)
 
 
 async def test_joke_api_joins_by_its_manifest_alone(world: World) -> None:
