@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from balance_api import service
 from balance_api.ledger import PostedTransaction
@@ -19,13 +19,10 @@ from balance_api.schemas import (
 )
 from balance_api.settings import BalanceSettings
 from service_kit.db import SessionDep
+from service_kit.deps import get_settings
 from service_kit.types import IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["ledger"])
-
-
-def get_settings(request: Request) -> BalanceSettings:
-    return request.app.state.settings
 
 
 SettingsDep = Annotated[BalanceSettings, Depends(get_settings)]

@@ -4,7 +4,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy import Engine
 
 from bet_api import service
 from bet_api.ledger import Ledger
@@ -26,18 +25,11 @@ from bet_api.schemas import (
 from bet_api.settings import BetSettings
 from bet_api.settlement import Closed, cancel_event, settle_event
 from service_kit.db import SessionDep
+from service_kit.deps import EngineDep, get_settings
 from service_kit.types import SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["bets"])
 EventIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a bet event id")]
-
-
-def get_settings(request: Request) -> BetSettings:
-    return request.app.state.settings
-
-
-def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
 
 
 def get_ledger(request: Request) -> Ledger:
@@ -45,7 +37,6 @@ def get_ledger(request: Request) -> Ledger:
 
 
 SettingsDep = Annotated[BetSettings, Depends(get_settings)]
-EngineDep = Annotated[Engine, Depends(get_engine)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 

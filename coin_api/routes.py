@@ -4,7 +4,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import Engine
 
 from coin_api import service
 from coin_api.crediting import reconcile_pending
@@ -13,18 +12,11 @@ from coin_api.rules import DailyRules
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut, ReconcileOut
 from coin_api.settings import CoinSettings
 from service_kit.db import SessionDep
+from service_kit.deps import EngineDep, get_settings
 from service_kit.types import IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["daily"])
 CLAIM_NUMBER_MAX = 2**31 - 1
-
-
-def get_settings(request: Request) -> CoinSettings:
-    return request.app.state.settings
-
-
-def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
 
 
 def get_ledger(request: Request) -> Ledger:
@@ -36,7 +28,6 @@ def get_rules(request: Request) -> DailyRules:
 
 
 SettingsDep = Annotated[CoinSettings, Depends(get_settings)]
-EngineDep = Annotated[Engine, Depends(get_engine)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 RulesDep = Annotated[DailyRules, Depends(get_rules)]
 

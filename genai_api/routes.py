@@ -8,12 +8,9 @@ from genai_api import service
 from genai_api.provider import Provider
 from genai_api.schemas import GenerateIn, GenerateOut
 from genai_api.settings import GenaiSettings
+from service_kit.deps import get_settings
 
 router = APIRouter(tags=["generate"])
-
-
-def get_settings(request: Request) -> GenaiSettings:
-    return request.app.state.settings
 
 
 def get_provider(request: Request) -> Provider | None:
