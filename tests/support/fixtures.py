@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -51,7 +52,9 @@ def _docker_answers() -> bool:
 
 
 def _container_postgres() -> Iterator[str]:
-    from testcontainers.postgres import PostgresContainer
+    """PostgreSQL in a container; raises before yielding when the engine cannot start it (no image, no registry)."""
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # the reaper image needs a registry; we stop it
+    from testcontainers.community.postgres import PostgresContainer
 
     flags = " ".join(f"-c {k}={v}" for k, v in {**FAST_SETTINGS, "max_connections": "300"}.items())
     container = PostgresContainer("postgres:16-alpine", username="postgres", password="postgres", dbname="postgres")
@@ -63,18 +66,35 @@ def _container_postgres() -> Iterator[str]:
         container.stop()
 
 
+@contextmanager
+def _local_postgres() -> Iterator[str]:
+    if not find_bin_dir():
+        pytest.fail("no PostgreSQL: set TEST_DATABASE_URL, or run scripts/ensure-postgres.sh (make install)")
+    with ThrowawayPostgres() as server:
+        yield server.url
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """URL of a server where tests may CREATE DATABASE: TEST_DATABASE_URL, else Docker, else a local throwaway."""
     if os.environ.get("TEST_DATABASE_URL"):
         yield plain_url(os.environ["TEST_DATABASE_URL"])
-    elif importlib.util.find_spec("testcontainers") and _docker_answers():
-        yield from _container_postgres()
-    elif find_bin_dir():
-        with ThrowawayPostgres() as server:
-            yield server.url
-    else:
-        pytest.fail("no PostgreSQL: set TEST_DATABASE_URL, or run scripts/ensure-postgres.sh (make install)")
+        return
+    if importlib.util.find_spec("testcontainers") and _docker_answers():
+        containers = _container_postgres()
+        try:
+            url = next(containers)
+        except Exception as exc:  # noqa: BLE001 - an engine that cannot run the image is no engine for us
+            warnings.warn(f"Docker answers but PostgreSQL did not start in it ({type(exc).__name__}: "
+                          f"{str(exc)[:200]}); using a local throwaway server", stacklevel=1)
+        else:
+            try:
+                yield url
+            finally:
+                containers.close()
+            return
+    with _local_postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
