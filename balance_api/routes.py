@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from balance_api import service
 from balance_api.ledger import PostedTransaction
+from balance_api.permissions import authorize_transaction
 from balance_api.schemas import (
     AuditOut,
     BalanceOut,
@@ -18,6 +19,7 @@ from balance_api.schemas import (
     TransferIn,
 )
 from balance_api.settings import BalanceSettings
+from service_kit.auth import CallerDep
 from service_kit.db import SessionDep
 from service_kit.deps import get_settings
 from service_kit.types import IdempotencyKey, SnowflakePath
@@ -63,8 +65,9 @@ def create_transfer(guild_id: SnowflakePath, body: TransferIn, key: IdempotencyK
 
 
 @router.post("/transactions", status_code=201)
-def create_transaction(body: TransactionIn, key: IdempotencyKey, session: SessionDep,
+def create_transaction(body: TransactionIn, key: IdempotencyKey, session: SessionDep, caller: CallerDep,
                        response: Response) -> TransactionOut:
+    authorize_transaction(caller, body)
     posted, replayed = service.post_transaction(
         session, guild_id=body.guild_id, kind=body.kind, reason=body.reason, postings=body.postings, key=key
     )

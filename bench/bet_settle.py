@@ -28,9 +28,9 @@ from bet_api.schemas import BetIn  # noqa: E402
 from service_kit.idempotency import request_fingerprint  # noqa: E402
 from tests.support import migrations  # noqa: E402
 from tests.support.postgres import ThrowawayPostgres, create_database  # noqa: E402
-from tests.support.services import ServiceProcess, auth_headers  # noqa: E402
+from tests.support.services import TEST_TOKENS, ServiceProcess, auth_headers  # noqa: E402
 
-TOKEN = "buteco-bench-internal-token"
+TOKEN = TEST_TOKENS["bot"]  # ServiceProcess gives each service every caller's token (tests.support.services)
 GUILD = 900_000_000_000_000_004
 ADMIN = 600_000_000_000_000_000
 USER_BASE = 600_000_000_000_000_001
@@ -55,11 +55,12 @@ def seed_members(engine, count: int) -> None:
 
 
 def fund_members(ledger: httpx.Client, count: int) -> None:
-    """One mint transaction through balance_api credits every member (and opens their accounts)."""
+    """One daily credit from the mint, as coin_api, funds every member (and opens their accounts)."""
     postings = [{"system": "mint", "amount": -FUNDS * count}]
     postings += [{"user_id": str(USER_BASE + n), "amount": FUNDS} for n in range(count)]
-    answer = ledger.post("/transactions", headers={"Idempotency-Key": "bench-bet-funding"},
-                         json={"guild_id": str(GUILD), "kind": "reward", "reason": "bench", "postings": postings})
+    funder = auth_headers(TEST_TOKENS["coin_api"], idempotency_key="bench-bet-funding")
+    answer = ledger.post("/transactions", headers=funder,
+                         json={"guild_id": str(GUILD), "kind": "daily", "reason": "bench", "postings": postings})
     answer.raise_for_status()
 
 
@@ -155,7 +156,8 @@ def prove_seed_is_what_the_api_stores(bets: httpx.Client, ledger: httpx.Client, 
     move = {"guild_id": str(GUILD), "kind": "bet_stake", "reason": f"stake on bet event #{event_id}",
             "postings": [{"user_id": str(plan["discord_id"]), "amount": -plan["amount"]},
                          {"system": f"escrow:bet:{event_id}", "amount": plan["amount"]}]}
-    again = ledger.post("/transactions", json=move, headers={"Idempotency-Key": f"bet:stake:{stake['id']}"})
+    again = ledger.post("/transactions", json=move,  # as bet_api, the one caller allowed to stake into escrow
+                        headers=auth_headers(TEST_TOKENS["bet_api"], idempotency_key=f"bet:stake:{stake['id']}"))
     assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true", again.text
     assert again.json()["id"] == stake["transaction_id"]
 
@@ -175,8 +177,8 @@ def main() -> None:
         engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://", 1))
         results["machine"]["postgresql"] = engine.connect().execute(text("SHOW server_version")).scalar()
         env = {"LOG_LEVEL": "WARNING"}
-        with ServiceProcess("balance_api.main", database_url=db_url, token=TOKEN, env=env) as balance, \
-                ServiceProcess("bet_api.main", database_url=db_url, token=TOKEN,
+        with ServiceProcess("balance_api.main", database_url=db_url, env=env) as balance, \
+                ServiceProcess("bet_api.main", database_url=db_url,
                                env={**env, "BALANCE_API_URL": balance.url}) as bet, \
                 api(balance.url) as ledger, api(bet.url) as bets:
             step(f"registering and funding {args.bets:,} members")

@@ -81,7 +81,7 @@ async def start_bot(emulator: Emulator, plugins: Path, url: str,
     guild = next(iter(emulator.state.guilds.values()))
     started = time.perf_counter()
     overrides = {} if guild_ready_timeout is None else {"guild_ready_timeout": guild_ready_timeout}
-    settings = BotSettings(discord_token=emulator.token, internal_api_token="bench-token-0123456789",
+    settings = BotSettings(discord_token=emulator.token, bot_api_token="bench-token-0123456789",
                            plugins_dir=plugins, dev_guild_id=guild.id, **overrides)
     bot = ButecoBot(settings, env={"CLIENT_API_URL": url, "BALANCE_API_URL": url, "COIN_API_URL": url})
     await bot.login(emulator.token)

@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO))
 from balance_api.service import _BALANCE  # noqa: E402 - the exact balance query the service runs
 from tests.support import migrations  # noqa: E402
 from tests.support.postgres import ThrowawayPostgres, admin_connection, create_database  # noqa: E402
-from tests.support.services import ServiceProcess, auth_headers  # noqa: E402
+from tests.support.services import TEST_TOKENS, ServiceProcess, auth_headers  # noqa: E402
 
-TOKEN = "buteco-bench-internal-token"
+TOKEN = TEST_TOKENS["bot"]  # transfers and reads, as the bot; ServiceProcess gives balance_api every caller's token
 CLIENTS = 32
 GUILD = 900_000_000_000_000_001  # transfers
 HISTORY_GUILD = 900_000_000_000_000_002  # balance reads
@@ -252,12 +252,12 @@ def seed_members(engine) -> None:
 
 
 def fund_members(service_url: str) -> None:
-    """One mint transaction through the API credits every member FUNDS coins (and opens their accounts)."""
-    body = {"guild_id": str(GUILD), "kind": "bench_funding", "reason": "bench",
+    """One daily credit from the mint, as coin_api, gives every member FUNDS coins (and opens their accounts)."""
+    body = {"guild_id": str(GUILD), "kind": "daily", "reason": "bench",
             "postings": [{"system": "mint", "amount": -FUNDS * USERS}]
             + [{"user_id": str(USER_BASE + i), "amount": FUNDS} for i in range(USERS)]}
     answer = httpx.post(f"{service_url}/transactions", json=body, timeout=30, trust_env=False,
-                        headers=auth_headers(TOKEN, idempotency_key="bench-funding"))
+                        headers=auth_headers(TEST_TOKENS["coin_api"], idempotency_key="bench-funding"))
     answer.raise_for_status()
 
 
@@ -330,7 +330,7 @@ def machine(engine) -> dict:
 def transfers(args, db_url: str, pg: ThrowawayPostgres, workers: int, fund: bool) -> dict:
     """32 clients posting transfers with unique keys between random funded members, then the audit."""
     step(f"transfers: balance_api --workers {workers}, {CLIENTS} clients, {args.seconds} s")
-    with Uvicorn(workers, database_url=db_url, token=TOKEN, env=service_env(), log_dir=args.out) as service:
+    with Uvicorn(workers, database_url=db_url, env=service_env(), log_dir=args.out) as service:
         args.service_url = service.url
         if fund:
             fund_members(service.url)
@@ -352,7 +352,7 @@ def reads(args, db_url: str, workers: int) -> dict:
     paths = {label: f"/guilds/{HISTORY_GUILD}/members/{member}/balance" for label, member in (("10", SMALL),
                                                                                              ("1M", BIG))}
     both = ["-mode", "get", "-path", ",".join(paths.values())]
-    with Uvicorn(workers, database_url=db_url, token=TOKEN, env=service_env(), log_dir=args.out) as service:
+    with Uvicorn(workers, database_url=db_url, env=service_env(), log_dir=args.out) as service:
         args.service_url = service.url
         # The transfers guild again: bench/transfer.pgbench has posted to it since the transfer runs.
         found = {"audit": audit(service.url, HISTORY_GUILD), "audit_transfers_guild": audit(service.url, GUILD)}

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from bet_api import __version__
 from bet_api.ledger import Ledger
 from bet_api.reconcile import reconcile
-from bet_api.routes import router
+from bet_api.routes import PERMISSIONS, router
 from bet_api.settings import BetSettings
 from service_kit.app import create_service_app
 from service_kit.client import InternalClient
@@ -29,14 +29,14 @@ def _reconcile_in_background(app: FastAPI) -> None:
 def _on_startup(app: FastAPI) -> None:
     """Wires the ledger clients from settings, then reconciles without blocking start-up."""
     settings: BetSettings = app.state.settings
-    token = settings.internal_api_token.get_secret_value()
     app.state.ledger = Ledger(
-        InternalClient(settings.balance_api_url, token, settings.balance_api_timeout_s),
-        InternalClient(settings.balance_api_url, token, settings.balance_api_settle_timeout_s),
+        InternalClient(settings.balance_api_url, settings.bet_api_token, settings.balance_api_timeout_s),
+        InternalClient(settings.balance_api_url, settings.bet_api_token, settings.balance_api_settle_timeout_s),
     )
     threading.Thread(target=_reconcile_in_background, args=(app,), name="bet-reconcile", daemon=True).start()
 
 
 app = create_service_app(
-    name="bet_api", version=__version__, settings_cls=BetSettings, router=router, on_startup=_on_startup
+    name="bet_api", version=__version__, settings_cls=BetSettings, router=router, permissions=PERMISSIONS,
+    on_startup=_on_startup,
 )

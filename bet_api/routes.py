@@ -24,11 +24,24 @@ from bet_api.schemas import (
 )
 from bet_api.settings import BetSettings
 from bet_api.settlement import Closed, cancel_event, settle_event
+from service_kit.auth import Permissions
 from service_kit.db import SessionDep
 from service_kit.deps import EngineDep, get_settings
 from service_kit.types import SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["bets"])
+ONLY_THE_BOT = {"bot"}
+PERMISSIONS = Permissions({  # who may call each route (default deny); actor_is_admin is believed from the bot alone
+    "create_event": ONLY_THE_BOT,
+    "list_events": ONLY_THE_BOT,
+    "get_event": ONLY_THE_BOT,
+    "create_bet": ONLY_THE_BOT,
+    "lock_event": ONLY_THE_BOT,
+    "settle": ONLY_THE_BOT,
+    "cancel": ONLY_THE_BOT,
+    "member_bets": ONLY_THE_BOT,
+    "reconcile_now": ONLY_THE_BOT,
+})
 EventIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a bet event id")]
 
 

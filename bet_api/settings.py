@@ -2,12 +2,13 @@
 
 from pydantic import Field, model_validator
 
-from service_kit.settings import ServiceSettings
+from service_kit.settings import ApiToken, ServiceSettings
 
 
 class BetSettings(ServiceSettings):
     """A stake is one small ledger call; a settlement pays every winner in one, so it may take longer."""
 
+    bet_api_token: ApiToken  # bet_api's own credential, presented to balance_api (which allows it escrow moves)
     balance_api_url: str = Field(pattern=r"^https?://")
     balance_api_timeout_s: float = Field(default=3.0, gt=0, le=60)
     balance_api_settle_timeout_s: float = Field(default=30.0, gt=0, le=300)

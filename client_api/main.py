@@ -1,13 +1,14 @@
 """client_api: run with `uvicorn client_api.main:app`; settings are read at start-up, never at import."""
 
 from client_api import __version__
-from client_api.routes import router
+from client_api.routes import PERMISSIONS, router
 from service_kit.app import create_service_app
 from service_kit.settings import ServiceSettings
 
 
 class ClientSettings(ServiceSettings):
-    """client_api needs only the kit's settings (DATABASE_URL, INTERNAL_API_TOKEN, pool, log level)."""
+    """client_api needs only the kit's settings (DATABASE_URL, BOT_API_TOKEN, pool, log level)."""
 
 
-app = create_service_app(name="client_api", version=__version__, settings_cls=ClientSettings, router=router)
+app = create_service_app(name="client_api", version=__version__, settings_cls=ClientSettings, router=router,
+                         permissions=PERMISSIONS)

@@ -4,10 +4,20 @@ from fastapi import APIRouter, Response
 
 from client_api import service
 from client_api.schemas import AfterId, Forgotten, PageLimit, RegisterIn, RenameIn, User, UserIdPath, UserPage
+from service_kit.auth import Permissions
 from service_kit.db import SessionDep
 from service_kit.types import SnowflakePath
 
 router = APIRouter(tags=["users"])
+ONLY_THE_BOT = {"bot"}
+PERMISSIONS = Permissions({  # who may call each route (default deny): members are the bot's business alone
+    "register": ONLY_THE_BOT,
+    "list_users": ONLY_THE_BOT,
+    "get_user_by_discord_id": ONLY_THE_BOT,
+    "rename_user": ONLY_THE_BOT,
+    "forget_user": ONLY_THE_BOT,
+    "get_user": ONLY_THE_BOT,
+})
 
 _NOT_FOUND = {404: {"description": "no active member with that id (code user_not_found)"}}
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from coin_api import __version__
 from coin_api.crediting import reconcile_pending
 from coin_api.ledger import Ledger
-from coin_api.routes import router
+from coin_api.routes import PERMISSIONS, router
 from coin_api.rules import DailyRules
 from coin_api.settings import CoinSettings
 from service_kit.app import create_service_app
@@ -30,8 +30,9 @@ def _reconcile_in_background(app: FastAPI) -> None:
 def _on_startup(app: FastAPI) -> None:
     """Wires the ledger client and the rules from settings, then reconciles without blocking start-up."""
     settings: CoinSettings = app.state.settings
-    token = settings.internal_api_token.get_secret_value()
-    app.state.ledger = Ledger(InternalClient(settings.balance_api_url, token, settings.balance_api_timeout_s))
+    app.state.ledger = Ledger(
+        InternalClient(settings.balance_api_url, settings.coin_api_token, settings.balance_api_timeout_s)
+    )
     app.state.rules = DailyRules(
         amount=settings.daily_amount,
         cooldown_s=settings.daily_cooldown_seconds,
@@ -43,5 +44,6 @@ def _on_startup(app: FastAPI) -> None:
 
 
 app = create_service_app(
-    name="coin_api", version=__version__, settings_cls=CoinSettings, router=router, on_startup=_on_startup
+    name="coin_api", version=__version__, settings_cls=CoinSettings, router=router, permissions=PERMISSIONS,
+    on_startup=_on_startup,
 )

@@ -11,11 +11,19 @@ from coin_api.ledger import Ledger
 from coin_api.rules import DailyRules
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut, ReconcileOut
 from coin_api.settings import CoinSettings
+from service_kit.auth import Permissions
 from service_kit.db import SessionDep
 from service_kit.deps import EngineDep, get_settings
 from service_kit.types import IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["daily"])
+ONLY_THE_BOT = {"bot"}
+PERMISSIONS = Permissions({  # who may call each route (default deny)
+    "claim_daily": ONLY_THE_BOT,
+    "daily_status": ONLY_THE_BOT,
+    "daily_history": ONLY_THE_BOT,
+    "reconcile": ONLY_THE_BOT,
+})
 CLAIM_NUMBER_MAX = 2**31 - 1
 
 

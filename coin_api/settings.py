@@ -2,13 +2,14 @@
 
 from pydantic import Field, model_validator
 
-from service_kit.settings import ServiceSettings
+from service_kit.settings import ApiToken, ServiceSettings
 from service_kit.types import MAX_AMOUNT
 
 
 class CoinSettings(ServiceSettings):
     """The daily reward's tuning; the grace must cover the cooldown or no streak could ever grow."""
 
+    coin_api_token: ApiToken  # coin_api's own credential, presented to balance_api (which allows it daily credits)
     balance_api_url: str = Field(pattern=r"^https?://")
     balance_api_timeout_s: float = Field(default=3.0, gt=0, le=60)
     daily_amount: int = Field(default=100, ge=1, le=MAX_AMOUNT)

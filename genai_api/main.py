@@ -5,7 +5,7 @@ import logging
 from fastapi import FastAPI
 
 from genai_api import __version__
-from genai_api.routes import router
+from genai_api.routes import PERMISSIONS, router
 from genai_api.service import build_provider
 from genai_api.settings import GenaiSettings
 from service_kit.app import create_service_app
@@ -29,6 +29,6 @@ def _provider_check(app: FastAPI) -> str:
 
 
 app = create_service_app(
-    name="genai_api", version=__version__, settings_cls=GenaiSettings, router=router,
+    name="genai_api", version=__version__, settings_cls=GenaiSettings, router=router, permissions=PERMISSIONS,
     extra_checks={"provider": _provider_check}, on_startup=_on_startup,
 )

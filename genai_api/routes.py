@@ -8,9 +8,11 @@ from genai_api import service
 from genai_api.provider import Provider
 from genai_api.schemas import GenerateIn, GenerateOut
 from genai_api.settings import GenaiSettings
+from service_kit.auth import Permissions
 from service_kit.deps import get_settings
 
 router = APIRouter(tags=["generate"])
+PERMISSIONS = Permissions({"generate": {"bot"}})  # who may call each route (default deny)
 
 
 def get_provider(request: Request) -> Provider | None:

@@ -1,6 +1,7 @@
 // Command joke_api serves clean jokes in Brazilian Portuguese and English to the Buteco bot.
 //
-// It reads PORT (default 5000), HOST (default all interfaces), INTERNAL_API_TOKEN (required) and
+// It reads PORT (default 5000), HOST (default all interfaces), JOKE_API_TOKEN (required: the joke plugin's own
+// credential, which the bot presents because plugins/joke.toml names it as its token_env) and
 // LOG_LEVEL (debug, info, warn, error). With -healthcheck it GETs its own /health and exits 0 or 1,
 // which is how a distroless container, without a shell or curl, runs its HEALTHCHECK.
 package main
@@ -23,7 +24,7 @@ import (
 	"time"
 )
 
-// minTokenLen matches the Python services' rule for INTERNAL_API_TOKEN.
+// minTokenLen matches the Python services' rule for every *_API_TOKEN credential.
 const minTokenLen = 16
 
 // shutdownGrace is how long in-flight requests get to finish after SIGTERM.
@@ -54,9 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if *healthcheck {
 		return checkHealth(net.JoinHostPort("127.0.0.1", port), stderr)
 	}
-	token := getenv("INTERNAL_API_TOKEN")
+	token := getenv("JOKE_API_TOKEN")
 	if len(token) < minTokenLen {
-		fmt.Fprintf(stderr, "joke_api cannot start; set INTERNAL_API_TOKEN: required, at least %d characters\n",
+		fmt.Fprintf(stderr, "joke_api cannot start; set JOKE_API_TOKEN: required, at least %d characters\n",
 			minTokenLen)
 		return 2
 	}

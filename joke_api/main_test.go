@@ -22,10 +22,10 @@ func TestRunRefusesToStartWithoutUsableSettings(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"no token", map[string]string{}, "set INTERNAL_API_TOKEN: required"},
-		{"short token", map[string]string{"INTERNAL_API_TOKEN": "short"}, "at least 16 characters"},
-		{"bad port", map[string]string{"INTERNAL_API_TOKEN": testToken, "PORT": "http"}, "set PORT"},
-		{"bad log level", map[string]string{"INTERNAL_API_TOKEN": testToken, "LOG_LEVEL": "loud"}, "set LOG_LEVEL"},
+		{"no token", map[string]string{}, "set JOKE_API_TOKEN: required"},
+		{"short token", map[string]string{"JOKE_API_TOKEN": "short"}, "at least 16 characters"},
+		{"bad port", map[string]string{"JOKE_API_TOKEN": testToken, "PORT": "http"}, "set PORT"},
+		{"bad log level", map[string]string{"JOKE_API_TOKEN": testToken, "LOG_LEVEL": "loud"}, "set LOG_LEVEL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

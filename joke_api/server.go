@@ -21,7 +21,7 @@ var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
 
 type requestIDKey struct{}
 
-// Server answers joke_api's routes: GET /health is public, the rest need the internal bearer token.
+// Server answers joke_api's routes: GET /health is public, the rest need JOKE_API_TOKEN as a bearer token.
 type Server struct {
 	catalog *Catalog
 	token   []byte
@@ -55,7 +55,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	recorder := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	if r.URL.Path != "/health" && !s.authorized(r) {
 		recorder.Header().Set("WWW-Authenticate", "Bearer")
-		writeError(recorder, r, http.StatusUnauthorized, "unauthorized", "missing or invalid internal API token", nil)
+		writeError(recorder, r, http.StatusUnauthorized, "unauthorized", "missing or invalid API token", nil)
 	} else {
 		s.mux.ServeHTTP(recorder, r)
 	}

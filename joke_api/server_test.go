@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-const testToken = "buteco-test-internal-token"
+const testToken = "buteco-test-joke-token"
 
 func newTestServer(t *testing.T) (*httptest.Server, *syncBuilder) {
 	t.Helper()

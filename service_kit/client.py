@@ -1,8 +1,9 @@
-"""HTTP client for calling another internal service with the token and the current request id."""
+"""HTTP client for calling another internal service with this service's own credential and the request id."""
 
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from service_kit.logging import request_id_var
 
@@ -10,10 +11,10 @@ from service_kit.logging import request_id_var
 class InternalClient:
     """A pooled client bound to one service; callers decide what a failure means."""
 
-    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, own_token: SecretStr, timeout_s: float) -> None:
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {own_token.get_secret_value()}"},
             timeout=httpx.Timeout(timeout_s),
         )
 

@@ -1,8 +1,8 @@
 """Typed settings shared by every service; a missing secret stops start-up with a readable message."""
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,13 +15,25 @@ class SettingsError(RuntimeError):
     """Raised at start-up so the operator reads which variable is missing instead of a traceback."""
 
 
+def _long_enough(value: SecretStr) -> SecretStr:
+    if len(value.get_secret_value()) < 16:
+        raise ValueError("must be at least 16 characters")
+    return value
+
+
+ApiToken = Annotated[SecretStr, AfterValidator(_long_enough)]
+"""A caller's credential: a secret of at least 16 characters, redacted from every log line."""
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service needs; services subclass this to add their own."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     database_url: str
-    internal_api_token: SecretStr
+    bot_api_token: ApiToken | None = None  # the callers' credentials: the kit requires those the service accepts
+    coin_api_token: ApiToken | None = None
+    bet_api_token: ApiToken | None = None
     log_level: str = "INFO"
     db_pool_size: int = 10
     db_max_overflow: int = 20
@@ -33,13 +45,6 @@ class ServiceSettings(BaseSettings):
     def _postgres_only(cls, value: str) -> str:
         if not value.startswith(("postgres://", "postgresql://", "postgresql+psycopg2://")):
             raise ValueError("must be a postgresql:// URL")
-        return value
-
-    @field_validator("internal_api_token")
-    @classmethod
-    def _long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
-            raise ValueError("must be at least 16 characters")
         return value
 
     @property

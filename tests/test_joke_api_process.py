@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.support.go_service import GoServiceProcess, build_go_binary
-from tests.support.services import REPO_ROOT, TEST_TOKEN, auth_headers
+from tests.support.services import REPO_ROOT, TEST_TOKENS, auth_headers
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,8 @@ def joke_api(binary, tmp_path_factory) -> Iterator[GoServiceProcess]:
 
 @pytest.fixture(scope="module")
 def client(joke_api) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=joke_api.url, headers=auth_headers(), timeout=10, trust_env=False) as http:
+    with httpx.Client(base_url=joke_api.url, headers=auth_headers(TEST_TOKENS["joke"]), timeout=10,
+                      trust_env=False) as http:
         yield http
 
 
@@ -60,8 +61,9 @@ def test_categories_list_counts_in_both_languages(client):
         assert pt["count"] + en["count"] == everything[pt["category"]]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-of-some-length"}])
-def test_everything_but_health_needs_the_token(joke_api, headers):
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-of-some-length"},
+                                     auth_headers(TEST_TOKENS["bot"])])
+def test_everything_but_health_needs_the_joke_plugins_own_token(joke_api, headers):
     for path in ("/joke", "/categories"):
         response = httpx.get(f"{joke_api.url}{path}", headers=headers, trust_env=False)
         assert response.status_code == 401 and response.json()["code"] == "unauthorized"
@@ -74,13 +76,13 @@ def test_the_healthcheck_flag_probes_the_running_server(binary, joke_api):
 
 
 def test_it_refuses_to_start_without_the_token(binary):
-    env = {key: value for key, value in os.environ.items() if key != "INTERNAL_API_TOKEN"}
+    env = {key: value for key, value in os.environ.items() if key != "JOKE_API_TOKEN"}
     result = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=10, check=False)
-    assert result.returncode == 2 and "set INTERNAL_API_TOKEN" in result.stderr
+    assert result.returncode == 2 and "set JOKE_API_TOKEN" in result.stderr
 
 
 def test_sigterm_shuts_down_cleanly(binary, tmp_path):
     service = GoServiceProcess(binary, log_dir=tmp_path).start()
     service.stop()
     assert service.exit_code == 0, service.logs()
-    assert '"msg":"stopped"' in service.logs() and TEST_TOKEN not in service.logs()
+    assert '"msg":"stopped"' in service.logs() and TEST_TOKENS["joke"] not in service.logs()

@@ -5,7 +5,7 @@ import psycopg2
 import pytest
 
 from tests.support.ids import new_snowflake
-from tests.support.services import auth_headers
+from tests.support.services import auth_headers, fund_member
 
 
 def register(database_url: str, *discord_ids: int) -> None:
@@ -31,10 +31,6 @@ def api(balance_service):
 
 
 def mint(api: httpx.Client, guild_id: int, discord_id: int, amount: int) -> httpx.Response:
-    """Give a member coins from the guild's mint, as a reward service would."""
-    return api.post(
-        "/transactions",
-        headers={"Idempotency-Key": f"mint-{guild_id}-{discord_id}-{new_snowflake()}"},
-        json={"guild_id": str(guild_id), "kind": "reward", "reason": "test funds",
-              "postings": [{"system": "mint", "amount": -amount}, {"user_id": str(discord_id), "amount": amount}]},
-    )
+    """Give a member coins from the guild's mint the one way the ledger allows: a daily credit, as coin_api."""
+    return fund_member(str(api.base_url), guild_id, discord_id, amount,
+                       key=f"mint-{guild_id}-{discord_id}-{new_snowflake()}")

@@ -126,22 +126,24 @@ def test_missing_idempotency_key_and_extra_fields_are_refused(api, guild, member
 def test_generic_transactions_must_balance(api, guild, members):
     alice, bob = members
 
-    def post(postings):
+    def post(postings, kind="ai_usage"):
         return api.post("/transactions", headers={"Idempotency-Key": f"g-{new_snowflake()}"},
-                        json={"guild_id": str(guild), "kind": "fee", "postings": postings})
+                        json={"guild_id": str(guild), "kind": kind, "postings": postings})
 
     unbalanced = post([{"user_id": str(alice), "amount": -10}, {"system": "sink", "amount": 9}])
     assert unbalanced.status_code == 422 and unbalanced.json()["code"] == "unbalanced_transaction"
-    twice = post([{"user_id": str(alice), "amount": -10}, {"user_id": str(alice), "amount": 10}])
+    twice = post([{"user_id": str(alice), "amount": -20}, {"system": "sink", "amount": 10},
+                  {"system": "sink", "amount": 10}])
     assert twice.json()["code"] == "unbalanced_transaction"
     both = post([{"user_id": str(alice), "system": "sink", "amount": -10}, {"system": "mint", "amount": 10}])
     assert both.status_code == 422
-    three_way = post([{"user_id": str(alice), "amount": -30}, {"user_id": str(bob), "amount": 20},
-                      {"system": "sink", "amount": 10}])
+    assert mint(api, guild, bob, 10).status_code == 201
+    three_way = post([{"user_id": str(alice), "amount": -20}, {"user_id": str(bob), "amount": -10},
+                      {"system": "sink", "amount": 30}])
     assert three_way.status_code == 201, three_way.text
     sink = api.get(f"/guilds/{guild}/system/sink/balance").json()
-    assert sink["balance"] == 10
-    overdraw = post([{"system": "sink", "amount": -11}, {"user_id": str(bob), "amount": 11}])
+    assert sink["balance"] == 30
+    overdraw = post([{"system": "sink", "amount": -31}, {"user_id": str(bob), "amount": 31}], kind="ai_refund")
     assert overdraw.status_code == 409 and overdraw.json()["code"] == "insufficient_funds"
 
 

@@ -80,7 +80,7 @@ func main() {
 	mode := flag.String("mode", "get", "get | transfer")
 	base := flag.String("url", "http://127.0.0.1:5002", "service base URL")
 	pathList := flag.String("path", "/health", "path(s) for -mode get, comma-separated to alternate")
-	token := flag.String("token", os.Getenv("INTERNAL_API_TOKEN"), "bearer token")
+	token := flag.String("token", os.Getenv("BOT_API_TOKEN"), "bearer token: the bot's credential (only the bot may transfer)")
 	clients := flag.Int("c", 32, "concurrent connections")
 	duration := flag.Duration("d", 20*time.Second, "measured duration (ignored with -n)")
 	total := flag.Int("n", 0, "measure exactly this many requests instead of -d")

@@ -10,7 +10,7 @@ from tests.support.fixtures import fresh_database
 from tests.support.ids import new_snowflake
 from tests.support.postgres import query
 from tests.support.proxy import FaultProxy
-from tests.support.services import ServiceGroup, ServiceProcess, auth_headers
+from tests.support.services import ServiceGroup, ServiceProcess, auth_headers, fund_member
 
 LEDGER_TIMEOUT_S = 1.0
 ADMIN = {"actor_is_admin": True}
@@ -42,9 +42,7 @@ class Stack:
         return discord_id
 
     def fund(self, guild: int, member: int, amount: int) -> None:
-        response = self.ledger.post("/transactions", headers={"Idempotency-Key": f"fund-{new_snowflake()}"}, json={
-            "guild_id": str(guild), "kind": "reward", "reason": "test funds",
-            "postings": [{"system": "mint", "amount": -amount}, {"user_id": str(member), "amount": amount}]})
+        response = fund_member(str(self.ledger.base_url), guild, member, amount, key=f"fund-{new_snowflake()}")
         assert response.status_code == 201, response.text
 
     def create_event(self, guild: int, admin: int, outcomes: tuple[str, ...] = ("Yes", "No"), **extra) -> dict:

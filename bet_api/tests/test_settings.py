@@ -6,7 +6,8 @@ from bet_api.ledger import Leg, Move, escrow_code
 from bet_api.settings import BetSettings
 from service_kit.settings import SettingsError, load_settings
 
-BASE = {"DATABASE_URL": "postgresql://u@h/db", "INTERNAL_API_TOKEN": "x" * 16, "BALANCE_API_URL": "http://b:5000"}
+BASE = {"DATABASE_URL": "postgresql://u@h/db", "BOT_API_TOKEN": "b" * 16, "BET_API_TOKEN": "x" * 16,
+        "BALANCE_API_URL": "http://b:5000"}
 
 
 def test_defaults_and_waits(monkeypatch):
@@ -21,6 +22,7 @@ def test_defaults_and_waits(monkeypatch):
     ({"BALANCE_API_SETTLE_TIMEOUT_S": "1", "BALANCE_API_TIMEOUT_S": "2"}, "BALANCE_API_SETTLE_TIMEOUT_S"),
     ({"BALANCE_API_URL": "balance-api:5000"}, "BALANCE_API_URL"),
     ({"BALANCE_API_TIMEOUT_S": "0"}, "BALANCE_API_TIMEOUT_S"),
+    ({"BET_API_TOKEN": "too-short"}, "BET_API_TOKEN: Value error, must be at least 16 characters"),
 ])
 def test_bad_settings_stop_start_up_with_the_variable_named(monkeypatch, extra, message):
     for name, value in {**BASE, **extra}.items():

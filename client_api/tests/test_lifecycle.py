@@ -9,7 +9,7 @@ import pytest
 
 from client_api.tests.conftest import SERVICE_MODULE
 from tests.support.postgres import free_port
-from tests.support.services import REPO_ROOT, TEST_TOKEN
+from tests.support.services import REPO_ROOT, TEST_TOKEN, caller_env
 
 pytestmark = pytest.mark.slow
 
@@ -66,27 +66,27 @@ def _start_and_collect(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def _environment(**overrides: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("INTERNAL_API_TOKEN", "DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in {*caller_env(), "DATABASE_URL"}}
     env.update({k: v for k, v in overrides.items() if v is not None})
     return env
 
 
-def test_start_up_without_the_token_fails_naming_it(database_url):
-    done = _start_and_collect(_environment(DATABASE_URL=database_url))
+def test_start_up_without_the_bots_credential_fails_naming_it(database_url):
+    done = _start_and_collect(_environment(DATABASE_URL=database_url, COIN_API_TOKEN="coin-api-credential-1"))
     assert done.returncode != 0
-    assert "INTERNAL_API_TOKEN" in done.stderr
-    assert "required" in done.stderr
+    assert "BOT_API_TOKEN: required" in done.stderr
+    assert "coin-api-credential-1" not in done.stderr + done.stdout
 
 
 def test_start_up_with_a_short_token_fails_without_echoing_it(database_url):
-    done = _start_and_collect(_environment(DATABASE_URL=database_url, INTERNAL_API_TOKEN="tiny-secret"))
+    done = _start_and_collect(_environment(DATABASE_URL=database_url, BOT_API_TOKEN="tiny-secret"))
     assert done.returncode != 0
-    assert "INTERNAL_API_TOKEN" in done.stderr and "16 characters" in done.stderr
+    assert "BOT_API_TOKEN" in done.stderr and "16 characters" in done.stderr
     assert "tiny-secret" not in done.stderr + done.stdout
 
 
 def test_start_up_without_a_database_url_fails_naming_it():
-    done = _start_and_collect(_environment(INTERNAL_API_TOKEN=TEST_TOKEN))
+    done = _start_and_collect(_environment(BOT_API_TOKEN=TEST_TOKEN))
     assert done.returncode != 0 and "DATABASE_URL" in done.stderr
 
 

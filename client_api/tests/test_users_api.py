@@ -8,6 +8,7 @@ import pytest
 
 from client_api.tests.conftest import client_for, user_rows
 from tests.support.ids import new_snowflake
+from tests.support.services import TEST_TOKENS
 
 pytestmark = pytest.mark.slow
 
@@ -127,11 +128,12 @@ def test_forget_me_erases_the_discord_id_and_name_and_a_new_registration_is_a_ne
     assert reborn.status_code == 201 and reborn.json()["id"] != user["id"]
 
 
-def test_every_route_but_health_needs_the_token(client_service):
+def test_every_route_but_health_needs_the_bots_credential(client_service):
     routes = [("GET", "/users"), ("POST", "/users"), ("GET", "/users/1"), ("GET", "/users/by-discord/1"),
               ("PATCH", "/users/by-discord/1"), ("DELETE", "/users/by-discord/1")]
     cases = [{}, {"Authorization": "Bearer wrong-token-wrong-token"}, {"Authorization": "Basic abc"},
-             {"Authorization": "Bearer"}]
+             {"Authorization": "Bearer"}, {"Authorization": f"Basic {TEST_TOKENS['bot']}"},
+             *({"Authorization": f"Bearer {TEST_TOKENS[caller]}"} for caller in ("coin_api", "bet_api", "joke"))]
     with httpx.Client(base_url=client_service.url, timeout=10, trust_env=False) as anonymous:
         for method, path in routes:
             for headers in cases:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from coin_api.tests.conftest import Stack, new_snowflake
-from tests.support.services import auth_headers
+from tests.support.services import TEST_TOKENS, auth_headers
 
 pytestmark = pytest.mark.slow
 
@@ -137,6 +137,17 @@ def test_every_route_but_health_needs_the_token(api: Stack):
                          ("GET", "/guilds/1/members/1/daily/history"), ("POST", "/daily/reconcile")]:
         response = httpx.request(method, f"{base}{path}", headers={"Idempotency-Key": "k"}, trust_env=False)
         assert response.status_code == 401, (method, path)
-        wrong = httpx.request(method, f"{base}{path}", trust_env=False,
-                              headers=auth_headers(token="wrong-token-wrong-token", idempotency_key="k"))
-        assert wrong.status_code == 401
+        for token in ("wrong-token-wrong-token", TEST_TOKENS["coin_api"], TEST_TOKENS["bet_api"], TEST_TOKENS["joke"]):
+            wrong = httpx.request(method, f"{base}{path}", trust_env=False,
+                                  headers=auth_headers(token=token, idempotency_key="k"))
+            assert wrong.status_code == 401 and wrong.json()["code"] == "unauthorized", (method, path)
+
+
+def test_no_caller_but_the_bot_claims_for_a_member(api: Stack):
+    guild, member = new_snowflake(), api.register()
+    for caller in ("coin_api", "bet_api", "joke"):
+        refused = api.coin.post(f"/guilds/{guild}/members/{member}/daily",
+                                headers=auth_headers(TEST_TOKENS[caller], idempotency_key=f"c-{new_snowflake()}"))
+        assert refused.status_code == 401, refused.text
+    assert api.claims(guild) == [] and api.balance(guild, member) is None
+    assert api.claim(guild, member).status_code == 201 and api.balance(guild, member) == 100

@@ -9,7 +9,7 @@ from coin_api.ledger import CreditNotConfirmed, CreditRefused, DailyCredit, Ledg
 from coin_api.settings import CoinSettings
 from service_kit.settings import SettingsError, load_settings
 
-BASE_ENV = {"DATABASE_URL": "postgresql://u@localhost/db", "INTERNAL_API_TOKEN": "x" * 32}
+BASE_ENV = {"DATABASE_URL": "postgresql://u@localhost/db", "BOT_API_TOKEN": "b" * 32, "COIN_API_TOKEN": "c" * 32}
 CREDIT = DailyCredit(guild_id=7, user_id=42, discord_id=1234, claim_number=3, streak=2, amount=110)
 
 
@@ -23,6 +23,13 @@ def env(monkeypatch):
 def test_balance_api_url_is_required(env):
     env.delenv("BALANCE_API_URL", raising=False)
     with pytest.raises(SettingsError, match="BALANCE_API_URL: required"):
+        load_settings(CoinSettings)
+
+
+def test_its_own_credential_is_required_to_reach_the_ledger(env):
+    env.setenv("BALANCE_API_URL", "http://balance-api:5000")
+    env.delenv("COIN_API_TOKEN")
+    with pytest.raises(SettingsError, match="COIN_API_TOKEN: required"):
         load_settings(CoinSettings)
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from genai_api.tests.support import assert_error
 from tests.support.postgres import free_port
+from tests.support.services import TEST_TOKENS
 
 pytestmark = pytest.mark.slow
 
@@ -76,6 +77,7 @@ def test_limits_are_inclusive(unconfigured):
     assert_error(unconfigured.post("/generate", json=body), 503, "provider_unconfigured")
 
 
-def test_generate_needs_the_internal_token(unconfigured):
-    response = unconfigured.post("/generate", json={"prompt": "hi"}, headers={"Authorization": "Bearer wrong"})
+@pytest.mark.parametrize("token", ["wrong", TEST_TOKENS["coin_api"], TEST_TOKENS["bet_api"], TEST_TOKENS["joke"]])
+def test_generate_needs_the_bots_credential(unconfigured, token):
+    response = unconfigured.post("/generate", json={"prompt": "hi"}, headers={"Authorization": f"Bearer {token}"})
     assert_error(response, 401, "unauthorized")

@@ -10,8 +10,9 @@ from tests.support.services import TEST_TOKEN
 @pytest.fixture(autouse=True)
 def _base_env(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@localhost/db")
-    monkeypatch.setenv("INTERNAL_API_TOKEN", TEST_TOKEN)
-    for name in ("GENAI_PROVIDER", "OPENAI_API_KEY", "OPENAI_MODEL", "GEMINI_API_KEY", "GEMINI_MODEL"):
+    monkeypatch.setenv("BOT_API_TOKEN", TEST_TOKEN)
+    for name in ("COIN_API_TOKEN", "BET_API_TOKEN", "GENAI_PROVIDER", "OPENAI_API_KEY", "OPENAI_MODEL",
+                 "GEMINI_API_KEY", "GEMINI_MODEL"):
         monkeypatch.delenv(name, raising=False)
 
 

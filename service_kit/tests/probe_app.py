@@ -6,10 +6,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from service_kit.app import create_service_app
+from service_kit.auth import CallerDep, Permissions
 from service_kit.errors import ConflictError
 from service_kit.settings import ServiceSettings
+from tests.support.services import TEST_TOKENS
 
 router = APIRouter()
+PERMISSIONS = Permissions({"echo": {"bot", "coin_api"}, "whoami": {"bot", "coin_api"}, "conflict": {"bot"},
+                           "crash": {"bot"}})
 probe_logger = logging.getLogger("probe")
 
 
@@ -22,6 +26,11 @@ def echo(body: Echo) -> Echo:
     return body
 
 
+@router.get("/whoami")
+def whoami(caller: CallerDep) -> dict[str, str]:
+    return {"caller": caller}
+
+
 @router.get("/conflict")
 def conflict() -> None:
     raise ConflictError("that already happened", code="already_done", hint="try tomorrow")
@@ -29,8 +38,9 @@ def conflict() -> None:
 
 @router.get("/crash")
 def crash() -> None:
-    probe_logger.error("about to crash holding %s", "buteco-test-internal-token")
+    probe_logger.error("about to crash holding %s and %s", TEST_TOKENS["bot"], TEST_TOKENS["coin_api"])
     raise RuntimeError("boom")
 
 
-app = create_service_app(name="probe", version="9.9.9", settings_cls=ServiceSettings, router=router)
+app = create_service_app(name="probe", version="9.9.9", settings_cls=ServiceSettings, router=router,
+                         permissions=PERMISSIONS)

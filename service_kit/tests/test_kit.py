@@ -1,10 +1,12 @@
-"""The kit's promises, on a small service built with it: settings, auth, error shape, health and logs."""
+"""The kit's promises, on a small service built with it: settings, callers, error shape, health and logs."""
 
 import httpx
 import pytest
+from fastapi import APIRouter
 
+from service_kit.auth import Credentials, Permissions
 from service_kit.settings import ServiceSettings, SettingsError, load_settings
-from tests.support.services import TEST_TOKEN, auth_headers
+from tests.support.services import TEST_TOKEN, TEST_TOKENS, auth_headers
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +22,36 @@ def client(probe):
 
 def test_missing_settings_name_every_variable(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("INTERNAL_API_TOKEN", "short")
+    monkeypatch.setenv("BOT_API_TOKEN", "short")
     with pytest.raises(SettingsError) as caught:
         load_settings(ServiceSettings)
     message = str(caught.value)
-    assert "DATABASE_URL: required" in message and "INTERNAL_API_TOKEN: " in message
+    assert "DATABASE_URL: required" in message and "BOT_API_TOKEN: Value error, must be at least 16" in message
     assert "short" not in message
+
+
+def test_each_accepted_caller_needs_a_credential_of_its_own(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@localhost/db")
+    monkeypatch.setenv("BOT_API_TOKEN", TEST_TOKENS["bot"])
+    for name in ("COIN_API_TOKEN", "BET_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(ServiceSettings)
+    assert Credentials.load(settings, {"bot"}).identify(TEST_TOKENS["bot"]) == "bot"
+    with pytest.raises(SettingsError, match="set COIN_API_TOKEN: required"):
+        Credentials.load(settings, {"bot", "coin_api"})
+    monkeypatch.setenv("COIN_API_TOKEN", TEST_TOKENS["bot"])
+    with pytest.raises(SettingsError, match="BOT_API_TOKEN and COIN_API_TOKEN hold the same value") as shared:
+        Credentials.load(load_settings(ServiceSettings), {"bot", "coin_api"})
+    assert TEST_TOKENS["bot"] not in str(shared.value)
+
+
+def test_a_route_without_a_row_or_a_row_without_a_route_stops_the_service_being_built():
+    router = APIRouter()
+    router.add_api_route("/new", lambda: None, name="new_route")
+    with pytest.raises(ValueError, match=r"routes without a row \['new_route'\], rows without a route \['old'\]"):
+        Permissions({"old": {"bot"}}).cover(router)
+    with pytest.raises(ValueError, match="unknown callers"):
+        Permissions({"new_route": {"joke"}})
 
 
 def test_health_is_public_and_everything_else_needs_the_token(client):
@@ -34,6 +60,24 @@ def test_health_is_public_and_everything_else_needs_the_token(client):
     refused = client.post("/echo", json={"amount": 1})
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
     assert client.post("/echo", json={"amount": 1}, headers=auth_headers()).json() == {"amount": 1}
+
+
+@pytest.mark.parametrize("caller", ["bot", "coin_api"])
+def test_each_caller_is_known_by_its_own_credential(client, caller):
+    assert client.get("/whoami", headers=auth_headers(TEST_TOKENS[caller])).json() == {"caller": caller}
+
+
+@pytest.mark.parametrize("token", [TEST_TOKENS["bet_api"], TEST_TOKENS["joke"], TEST_TOKEN[:-1], TEST_TOKEN + "x"])
+def test_a_credential_the_service_does_not_accept_is_a_401(client, token):
+    refused = client.get("/whoami", headers=auth_headers(token))
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+
+
+def test_a_known_caller_outside_the_operations_row_is_a_403_naming_both(client):
+    refused = client.get("/conflict", headers=auth_headers(TEST_TOKENS["coin_api"]))
+    assert refused.status_code == 403
+    assert (refused.json()["code"], refused.json()["detail"]) == ("forbidden_caller", "coin_api may not conflict")
+    assert client.get("/conflict", headers=auth_headers()).status_code == 409
 
 
 def test_domain_errors_and_validation_share_one_shape(client):
@@ -52,6 +96,6 @@ def test_a_crash_is_a_500_with_the_request_id_and_no_secret_in_the_logs(client, 
                                "request_id": "crash-1"}
     assert response.headers["X-Request-ID"] == "crash-1"
     logs = probe.logs()
-    assert "[crash-1] probe: about to crash holding [redacted]" in logs
+    assert "[crash-1] probe: about to crash holding [redacted] and [redacted]" in logs
     assert "[crash-1] service_kit.errors: unhandled error on GET /crash" in logs
-    assert TEST_TOKEN not in logs
+    assert TEST_TOKENS["bot"] not in logs and TEST_TOKENS["coin_api"] not in logs

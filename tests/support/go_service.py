@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.services import REPO_ROOT, TEST_TOKEN, ServiceProcess
+from tests.support.services import REPO_ROOT, ServiceProcess
 
 GO_FALLBACK = Path("/usr/local/go/bin/go")
 BUILD_TIMEOUT_S = 300
@@ -44,10 +44,10 @@ class GoServiceProcess(ServiceProcess):
     same port), so a test, or the bot's end-to-end suite, handles Python and Go services the same way.
     """
 
-    def __init__(self, binary: Path, *, token: str = TEST_TOKEN, env: Mapping[str, str] | None = None,
+    def __init__(self, binary: Path, *, env: Mapping[str, str] | None = None,
                  port: int | None = None, log_dir: str | os.PathLike | None = None,
                  startup_timeout: float = 10.0) -> None:
-        super().__init__(binary.name, token=token, env=env, port=port, log_dir=log_dir,
+        super().__init__(binary.name, env=env, port=port, log_dir=log_dir,
                          startup_timeout=startup_timeout)
         self.binary = binary
         self.exit_code: int | None = None

@@ -13,15 +13,32 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.db_roles import service_database_url
 from tests.support.postgres import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TEST_TOKEN = "buteco-test-internal-token"
+TEST_TOKENS = {"bot": "buteco-test-bot-token", "coin_api": "buteco-test-coin-api-token",
+               "bet_api": "buteco-test-bet-api-token", "joke": "buteco-test-joke-token"}
+TEST_TOKEN = TEST_TOKENS["bot"]  # most tests call the services the bot's way
+
+
+def caller_env() -> dict[str, str]:
+    """Every caller's credential under its variable, as each service (and the bot) reads it."""
+    return {"BOT_API_TOKEN": TEST_TOKENS["bot"], "COIN_API_TOKEN": TEST_TOKENS["coin_api"],
+            "BET_API_TOKEN": TEST_TOKENS["bet_api"], "JOKE_API_TOKEN": TEST_TOKENS["joke"]}
 
 
 def auth_headers(token: str = TEST_TOKEN, **extra: str) -> dict[str, str]:
     """Bearer auth plus extra headers; keyword underscores become dashes (idempotency_key=...)."""
     return {"Authorization": f"Bearer {token}", **{k.replace("_", "-").title(): v for k, v in extra.items()}}
+
+
+def fund_member(ledger_url: str, guild_id: int, discord_id: int, amount: int, *, key: str) -> httpx.Response:
+    """Credit a member from the guild's mint the one way the ledger allows: a daily credit, as coin_api."""
+    body = {"guild_id": str(guild_id), "kind": "daily", "reason": "test funds",
+            "postings": [{"system": "mint", "amount": -amount}, {"user_id": str(discord_id), "amount": amount}]}
+    return httpx.post(f"{ledger_url.rstrip('/')}/transactions", json=body, trust_env=False, timeout=30,
+                      headers=auth_headers(TEST_TOKENS["coin_api"], idempotency_key=key))
 
 
 class ServiceStartError(RuntimeError):
@@ -31,15 +48,15 @@ class ServiceStartError(RuntimeError):
 class ServiceProcess:
     """`python -m uvicorn <module>:app` on a free loopback port, with its output in a log file."""
 
-    def __init__(self, module: str, *, database_url: str | None = None, token: str = TEST_TOKEN,
+    def __init__(self, module: str, *, database_url: str | None = None,
                  env: Mapping[str, str] | None = None, port: int | None = None,
                  log_dir: str | os.PathLike | None = None, startup_timeout: float = 15.0) -> None:
         self.module = module
         self.port = port or free_port()
         self.startup_timeout = startup_timeout
-        self.env = {**os.environ, "INTERNAL_API_TOKEN": token, **(env or {})}
+        self.env = {**os.environ, **caller_env(), **(env or {})}
         if database_url is not None:
-            self.env["DATABASE_URL"] = database_url
+            self.env["DATABASE_URL"] = service_database_url(module, database_url)  # its own role
         log_dir = Path(log_dir or tempfile.mkdtemp(prefix="buteco-svc-"))
         self.log_path = log_dir / f"{module.replace('.', '_')}-{self.port}.log"
         self._proc: subprocess.Popen | None = None
@@ -115,10 +132,10 @@ class ServiceGroup:
         self.database_url, self.log_dir = database_url, log_dir
         self.started: list[ServiceProcess] = []
 
-    def start(self, module: str, env: Mapping[str, str] | None = None, *, database_url: str | None = None,
-              token: str = TEST_TOKEN) -> ServiceProcess:
-        service = ServiceProcess(module, database_url=database_url or self.database_url, token=token,
-                                 env=env, log_dir=self.log_dir)
+    def start(self, module: str, env: Mapping[str, str] | None = None, *,
+              database_url: str | None = None) -> ServiceProcess:
+        service = ServiceProcess(module, database_url=database_url or self.database_url, env=env,
+                                 log_dir=self.log_dir)
         self.started.append(service)
         return service.start()
 
