@@ -13,14 +13,14 @@ from pydantic import (
     model_validator,
 )
 
-from service_kit.types import SNOWFLAKE_MAX, Amount, Snowflake
+from service_kit.types import CLEAN_LINE, CLEAN_TEXT, SNOWFLAKE_MAX, Amount, Snowflake
 
 MAX_OUTCOMES = 25
 EventStatus = Literal["open", "locked", "settling", "settled", "cancelling", "cancelled"]
 BetResult = Literal["pending", "won", "lost", "refunded"]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), CLEAN_LINE]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), CLEAN_TEXT]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), CLEAN_LINE]
 RowId = Annotated[int, Field(strict=True, ge=1, le=SNOWFLAKE_MAX)]
 Position = Annotated[int, Field(strict=True, ge=1, le=MAX_OUTCOMES)]
 

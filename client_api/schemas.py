@@ -1,33 +1,20 @@
 """client_api's wire format: names and ids are validated here, so nothing malformed reaches the database."""
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from client_api.models import DISPLAY_NAME_MAX
-from service_kit.types import SNOWFLAKE_MAX, Snowflake
-
-# Cc: C0/C1 controls (NUL would make PostgreSQL fail); Cs: lone surrogates, which cannot be encoded as UTF-8;
-# Zl/Zp: line and paragraph separators, which would break a name onto several lines in Discord embeds.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
-
-
-def _printable(value: str) -> str:
-    """Refuse characters a Discord name never holds and that would corrupt logs, embeds or the database."""
-    if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in value):
-        raise ValueError("must not contain control characters")
-    return value
-
+from service_kit.types import CLEAN_LINE, SNOWFLAKE_MAX, Snowflake
 
 DisplayName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX),
-    AfterValidator(_printable),
+    CLEAN_LINE,
 ]
-"""A member's name as shown in embeds and leaderboards: 1-100 characters once trimmed, printable."""
+"""A member's name as shown in embeds and leaderboards: 1-100 characters once trimmed, one clean line."""
 
 UserIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="an internal user id")]
 PageLimit = Annotated[int, Query(ge=1, le=200, description="how many users per page")]

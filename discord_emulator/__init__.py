@@ -1,6 +1,7 @@
 """A local Discord (REST + gateway) that the real discord.py client logs into, for tests and offline runs."""
 
 from .errors import CommandUnavailable, ComponentUnavailable, DiscordError, EmulatorError
+from .mentions import Pings
 from .records import Attachment, Callback, InteractionRecord, Message, Violation
 from .render import (
     Choice,
@@ -31,6 +32,7 @@ __all__ = [
     "InteractionRecord",
     "Member",
     "Message",
+    "Pings",
     "Role",
     "User",
     "Violation",

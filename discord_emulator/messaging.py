@@ -6,6 +6,7 @@ from typing import Any
 
 from .errors import EMPTY_MESSAGE, REQUEST_ENTITY_TOO_LARGE, DiscordError
 from .http_util import Upload
+from .mentions import mentionable_text, pings
 from .payloads import message_payload
 from .records import COMPONENTS_V2, EPHEMERAL, LOADING, Attachment, Message
 from .snowflake import utcnow
@@ -80,8 +81,21 @@ def create_message(
         interaction_id=interaction_id,
         visible_to=visible_to if flags & EPHEMERAL else None,
     )
+    _record_mentions(state, message, body)
     store(state, message, "MESSAGE_CREATE")
     return message
+
+
+def _record_mentions(state: EmulatorState, message: Message, body: dict[str, Any]) -> None:
+    """Keep the request's ``allowed_mentions`` and add whoever its text would ping (edits of the text count too)."""
+    message.allowed_mentions = body.get("allowed_mentions")
+    if "content" not in body and "components" not in body:
+        return
+    reference = body.get("message_reference")
+    replied_id = str(reference.get("message_id") or "") if isinstance(reference, dict) else ""
+    replied = state.messages.get(int(replied_id)) if replied_id.isdigit() else None
+    text = mentionable_text(message.content, message.components)
+    message.pings = message.pings | pings(text, message.allowed_mentions, replied.author_id if replied else None)
 
 
 def loading_message(state: EmulatorState, channel: Channel, ephemeral: bool, interaction_id: int, visible_to: int,
@@ -101,8 +115,8 @@ def edit_message(state: EmulatorState, message: Message, body: dict[str, Any], u
                  path: str = "") -> Message:
     """Apply a partial edit; finishing a loading placeholder is not shown as an edit."""
     validate(state, body, uploads, path)
-    message.revisions.append({"content": message.content, "embeds": message.embeds,
-                              "components": message.components, "flags": message.flags})
+    message.revisions.append({"content": message.content, "embeds": message.embeds, "components": message.components,
+                              "flags": message.flags, "allowed_mentions": message.allowed_mentions})
     for key in ("content", "embeds", "components"):
         if key in body:
             setattr(message, key, body[key] if body[key] is not None else ([] if key != "content" else ""))
@@ -112,6 +126,7 @@ def edit_message(state: EmulatorState, message: Message, body: dict[str, Any], u
         keep = {str(a.get("id")) for a in body.get("attachments") or []}
         kept = [a for a in message.attachments if str(a.id) in keep] if "attachments" in body else message.attachments
         message.attachments = kept + _attachments(state, message.channel_id, body, uploads)
+    _record_mentions(state, message, body)
     if not message.loading:
         message.edited_timestamp = utcnow()
     message.flags &= ~LOADING

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .mentions import Pings
+
 if TYPE_CHECKING:
     from .state import EmulatorState
 
@@ -58,6 +60,8 @@ class Message:
     visible_to: int | None = None
     deleted: bool = False
     revisions: list[dict[str, Any]] = field(default_factory=list)
+    allowed_mentions: dict[str, Any] | None = None  # as the latest create or edit sent it; None: absent, all ping
+    pings: Pings = field(default_factory=Pings)  # everyone it notified over its life; false when nobody
 
     @property
     def ephemeral(self) -> bool:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from .errors import Issue
+from .mentions import allowed_mentions_issues
 from .records import COMPONENTS_V2
 
 EMBED_TOTAL = 6000
@@ -108,6 +109,7 @@ def message_issues(body: dict[str, Any], path: str = "") -> list[Issue]:
                             "The 'content' and 'embeds' fields cannot be used with IS_COMPONENTS_V2"))
     issues += embed_issues(body.get("embeds") or [], f"{path}embeds")
     issues += component_issues(body.get("components") or [], f"{path}components", v2)
+    issues += allowed_mentions_issues(body.get("allowed_mentions"), f"{path}allowed_mentions")
     return issues
 
 

@@ -4,6 +4,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from service_kit.types import CLEAN_TEXT
+
 PROMPT_MAX_CHARS = 4000
 MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
 
@@ -15,7 +17,8 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Prompt = Annotated[str, Field(min_length=1, max_length=PROMPT_MAX_CHARS), AfterValidator(_not_blank)]
+Prompt = Annotated[str, Field(min_length=1, max_length=PROMPT_MAX_CHARS), AfterValidator(_not_blank), CLEAN_TEXT]
+SystemPrompt = Annotated[str, Field(max_length=PROMPT_MAX_CHARS), CLEAN_TEXT]
 
 
 class GenerateIn(BaseModel):
@@ -24,7 +27,7 @@ class GenerateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt: Prompt
-    system_prompt: Annotated[str | None, Field(max_length=PROMPT_MAX_CHARS)] = None
+    system_prompt: SystemPrompt | None = None
     model: Annotated[str | None, Field(pattern=MODEL_PATTERN, description="overrides the configured model")] = None
 
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from .errors import ErrorReportingView
+from .text import clip
 
 MAX_FIELDS = 25
 MAX_TITLE = 256
@@ -22,10 +23,6 @@ BREAKS = ("\n\n", "\n", " ")
 COLOR = discord.Colour.from_rgb(201, 138, 43)
 
 MorePages = Callable[[], Awaitable["tuple[discord.Embed | None, bool]"]]
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def chunk_lines(lines: list[str], limit: int = MAX_FIELD_VALUE) -> list[str]:
@@ -53,6 +50,8 @@ def split_text(text: str, limit: int = MAX_DESCRIPTION) -> list[str]:
             if found >= room // 2:
                 cut, skip = found, len(separator)
                 break
+        if not skip and (cut - len(rest[:cut].rstrip("\\"))) % 2:
+            cut -= 1  # a hard cut never separates a backslash from the character it escapes
         chunk, rest = rest[:cut].rstrip(), rest[cut + skip:].lstrip("\n")
         if chunk.count(FENCE) % 2:
             opener = chunk[chunk.rfind(FENCE):].split("\n", 1)[0][:20]

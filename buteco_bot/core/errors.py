@@ -9,6 +9,7 @@ from discord import app_commands
 
 from .i18n import catalog, t
 from .services import ServiceError, ServiceUnavailable
+from .text import escape
 
 log = logging.getLogger(__name__)
 ERROR_COLOUR = discord.Colour.red()
@@ -34,7 +35,8 @@ def describe(error: BaseException, locale: discord.Locale | str, service_names: 
     if isinstance(error, ServiceError):
         if isinstance(catalog("en-US")["replies"]["errors"].get(error.code), str):
             return t(locale, f"errors.{error.code}")
-        return t(locale, "errors.service_error", service=names.get(error.service, error.service), detail=error.detail)
+        return t(locale, "errors.service_error", service=names.get(error.service, error.service),
+                 detail=escape(error.detail))
     if isinstance(error, (app_commands.MissingPermissions, app_commands.BotMissingPermissions)):
         return t(locale, "errors.forbidden")
     if isinstance(error, app_commands.NoPrivateMessage):

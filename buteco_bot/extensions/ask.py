@@ -18,6 +18,7 @@ from ..core.embeds import COLOR, MAX_DESCRIPTION, MAX_TITLE, clip, group_embeds,
 from ..core.errors import UserFacingError
 from ..core.i18n import t
 from ..core.services import ServiceError, ServiceUnavailable
+from ..core.text import escape, neutralize
 from .common import coins, ensure_registered, guild_of, money_key
 
 log = logging.getLogger(__name__)
@@ -179,13 +180,14 @@ class Ask(commands.Cog):
                        cost: int, balance: int | None) -> None:
         """Embeds within Discord's limits, split at paragraphs, or a Markdown file when the answer is too long."""
         locale = interaction.locale
-        chunks = split_text(text, MAX_DESCRIPTION)
+        shown = neutralize(text)  # the answer keeps its Markdown, not its mentions or masked links
+        chunks = split_text(shown, MAX_DESCRIPTION)
         attached = len(text) > ATTACH_ABOVE or len(chunks) > MAX_PARTS
         if attached:
-            chunks = [f"{t(locale, 'ask.attached', chars=coins(len(text)))}\n\n{split_text(text, PREVIEW)[0]}\n…"]
+            chunks = [f"{t(locale, 'ask.attached', chars=coins(len(text)))}\n\n{split_text(shown, PREVIEW)[0]}\n…"]
         footer = " · ".join(filter(None, [model, t(locale, "ask.cost", cost=coins(cost)) if cost else ""]))
         embeds = [discord.Embed(description=chunk, colour=COLOR) for chunk in chunks]
-        embeds[0].title = clip(" ".join(prompt.split()), MAX_TITLE)
+        embeds[0].title = clip(escape(" ".join(prompt.split())), MAX_TITLE)
         for number, embed in enumerate(embeds, 1):
             embed.set_footer(text=footer + (f" · {number}/{len(embeds)}" if len(embeds) > 1 else "") or None)
         if not private:

@@ -12,13 +12,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..bot import ButecoBot
-from ..core.embeds import COLOR, Pager
+from ..core.embeds import COLOR, MAX_DESCRIPTION, Pager
 from ..core.errors import ErrorReportingView, UserFacingError
 from ..core.i18n import locale_of, t
 from ..core.services import Reply
+from ..core.text import clip, escape
 from .common import coins, ensure_registered, guild_of, money_key
 
 STATEMENT_PAGE = 10
+REASON_SHOWN = 300  # an escaped reason can double in length; ten lines of it still fit one embed
 Amount = app_commands.Range[int, 1, 10**12]
 Reason = app_commands.Range[str, 1, 200]
 
@@ -26,6 +28,13 @@ Reason = app_commands.Range[str, 1, 200]
 def _when(value: str) -> str:
     """An ISO timestamp as a Discord timestamp, rendered in each reader's own timezone."""
     return f"<t:{int(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())}:f>"
+
+
+def statement_line(item: dict[str, Any], locale: str) -> str:
+    """One posting; the reason is another member's text, so it is escaped and kept short enough for ten a page."""
+    reason = f" — {clip(escape(item['reason']), REASON_SHOWN)}" if item.get("reason") else ""
+    return (f"`{item['amount']:+,}` {t(locale, 'kinds.' + item['kind'], default=escape(item['kind']))}{reason} · "
+            f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · {_when(item['created_at'])}")
 
 
 class ConfirmTransfer(ErrorReportingView):
@@ -78,7 +87,7 @@ class Balance(commands.Cog):
             await ensure_registered(self.bot, user)
         data = await self.ledger.get(f"/guilds/{guild_id}/members/{target.id}/balance")
         key = "balance.own" if target.id == user.id else "balance.other"
-        text = t(interaction.locale, key, name=target.display_name, balance=coins(data["balance"]))
+        text = t(interaction.locale, key, name=escape(target.display_name), balance=coins(data["balance"]))
         await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="transfer", description="Send coins to another member")
@@ -102,14 +111,14 @@ class Balance(commands.Cog):
         def describe(reply: Reply) -> str:
             mine = next((p for p in reply.data["postings"] if p["user_id"] == str(sender.id)), None)
             done = "transfer.replayed" if reply.replayed else "transfer.done"
-            return t(locale, done, amount=coins(amount), name=member.display_name,
+            return t(locale, done, amount=coins(amount), name=escape(member.display_name),
                      balance=coins(mine["balance_after"]) if mine else "?")
 
         if amount > self.bot.settings.transfer_confirm_above:
             view = ConfirmTransfer(sender.id, locale, move, describe)
             view.confirm.label = t(locale, "transfer.confirm_button")
             view.cancel.label = t(locale, "transfer.cancel_button")
-            prompt = t(locale, "transfer.confirm", amount=coins(amount), name=member.display_name)
+            prompt = t(locale, "transfer.confirm", amount=coins(amount), name=escape(member.display_name))
             await interaction.followup.send(prompt, view=view, ephemeral=True, wait=True)
             return
         await interaction.followup.send(describe(await move()), ephemeral=True)
@@ -126,12 +135,9 @@ class Balance(commands.Cog):
             data = await self.ledger.get(f"/guilds/{guild_id}/members/{user.id}/statement", limit=STATEMENT_PAGE,
                                          before_id=cursor["before_id"])
             cursor["before_id"] = data.get("next_before_id")
-            lines = [f"`{item['amount']:+,}` {t(locale, 'kinds.' + item['kind'], default=item['kind'])}"
-                     f"{' — ' + item['reason'] if item.get('reason') else ''} · "
-                     f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · "
-                     f"{_when(item['created_at'])}" for item in data["items"]]
+            lines = [statement_line(item, locale) for item in data["items"]]
             embed = discord.Embed(title=t(locale, "statement.title"), colour=COLOR,
-                                  description="\n".join(lines) or t(locale, "statement.empty"))
+                                  description=clip("\n".join(lines), MAX_DESCRIPTION) or t(locale, "statement.empty"))
             return embed, cursor["before_id"] is not None
 
         first, more = await page()
@@ -146,7 +152,7 @@ class Balance(commands.Cog):
         guild_id, user, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
         await ensure_registered(self.bot, user)
         data = await self.ledger.get(f"/guilds/{guild_id}/leaderboard", limit=10, user_id=user.id)
-        lines = [f"**{row['rank']}.** {discord.utils.escape_markdown(row.get('display_name') or row['user_id'])}"
+        lines = [f"**{row['rank']}.** {escape(row.get('display_name') or row['user_id'])}"
                  f" — {coins(row['balance'])}" for row in data["items"]]
         embed = discord.Embed(title=t(locale, "leaderboard.title"), colour=COLOR,
                               description="\n".join(lines) or t(locale, "leaderboard.empty"))

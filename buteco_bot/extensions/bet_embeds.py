@@ -1,5 +1,8 @@
 """What bets look like in Discord: pools and odds, the payout preview and the settlement announcement."""
 
+# Titles, descriptions and outcome labels are members' text: escaped where Discord renders markdown (messages,
+# embeds), raw where it shows plain text (autocomplete choices, buttons, modal titles).
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,6 +12,7 @@ import discord
 
 from ..core.embeds import COLOR, MAX_DESCRIPTION, clip, paginate
 from ..core.i18n import t
+from ..core.text import escape
 from .common import coins
 
 MAX_WINNERS_LISTED = 20
@@ -45,23 +49,23 @@ def _odds(locale: str, outcome: dict[str, Any], total: int) -> str:
 
 def event_pages(event: dict[str, Any], locale: str) -> list[discord.Embed]:
     """The event with every outcome's pool, bettors and implied odds, split within Discord's embed limits."""
-    lines = [event["description"] or "",
+    lines = [escape(event["description"] or ""),
              t(locale, "bets.status_line", status=status_of(locale, event["status"]),
                pool=coins(event["total_pool"]), bettors=event["bettors"])]
     if event.get("closes_at") and event["status"] == "open":
         lines.append(t(locale, "bets.closes", when=when(event["closes_at"])))
     winner = next((o for o in event["outcomes"] if o["id"] == event.get("winning_outcome_id")), None)
     if winner is not None:
-        lines.append(t(locale, "bets.winner", label=winner["label"]))
-    fields = [(f"{o['position']}. {o['label']}",
+        lines.append(t(locale, "bets.winner", label=escape(winner["label"])))
+    fields = [(f"{o['position']}. {escape(o['label'])}",
                t(locale, "bets.outcome_value", pool=coins(o["pool"]), bettors=o["bettors"],
                  odds=_odds(locale, o, event["total_pool"]))) for o in event["outcomes"]]
-    return paginate(f"#{event['id']} · {event['title']}", fields, description="\n".join(filter(None, lines)))
+    return paginate(f"#{event['id']} · {escape(event['title'])}", fields, description="\n".join(filter(None, lines)))
 
 
 def list_embed(events: list[dict[str, Any]], locale: str) -> discord.Embed:
     """One page of open events, one field each (a page is small enough for a single embed)."""
-    fields = [(f"#{e['id']} · {e['title']}",
+    fields = [(f"#{e['id']} · {escape(e['title'])}",
                t(locale, "bets.list_value", pool=coins(e["total_pool"]), bettors=e["bettors"],
                  outcomes=len(e["outcomes"]))
                + (" · " + t(locale, "bets.closes", when=when(e["closes_at"])) if e.get("closes_at") else ""))
@@ -79,14 +83,15 @@ def mine_embed(bets: list[dict[str, Any]], locale: str) -> discord.Embed:
 
 def preview_embed(event: dict[str, Any], outcome: dict[str, Any], amount: int, locale: str) -> discord.Embed:
     payout = potential_payout(amount, event["total_pool"], outcome["pool"])
-    text = t(locale, "bets.preview", amount=coins(amount), label=outcome["label"], payout=coins(payout))
-    return discord.Embed(title=clip(f"#{event['id']} · {event['title']}", 256), description=text, colour=COLOR)
+    text = t(locale, "bets.preview", amount=coins(amount), label=escape(outcome["label"]), payout=coins(payout))
+    return discord.Embed(title=clip(f"#{event['id']} · {escape(event['title'])}", 256), description=text,
+                         colour=COLOR)
 
 
 def placed_embed(bet: dict[str, Any], amount: int, replayed: bool, locale: str) -> discord.Embed:
     key = "bets.placed_replayed" if replayed else "bets.placed"
-    text = t(locale, key, amount=coins(amount), label=bet["outcome_label"], total=coins(bet["amount"]))
-    return discord.Embed(title=clip(f"#{bet['event_id']} · {bet['event_title']}", 256), description=text,
+    text = t(locale, key, amount=coins(amount), label=escape(bet["outcome_label"]), total=coins(bet["amount"]))
+    return discord.Embed(title=clip(f"#{bet['event_id']} · {escape(bet['event_title'])}", 256), description=text,
                          colour=discord.Colour.green())
 
 
@@ -105,7 +110,7 @@ def closed_embed(settlement: dict[str, Any], postings: list[dict[str, Any]] | No
     event = settlement["event"]
     cancelled = event["status"] == "cancelled"
     winner = next((o for o in event["outcomes"] if o["id"] == event.get("winning_outcome_id")), None)
-    values = {"label": winner["label"] if winner else "", "pool": coins(event["total_pool"]),
+    values = {"label": escape(winner["label"]) if winner else "", "pool": coins(event["total_pool"]),
               "paid": coins(settlement["paid_out"]), "recipients": settlement["recipients"]}
     if settlement["outcome"] == "no_bets":
         key = "cancelled_no_bets" if cancelled else "no_bets"
@@ -113,7 +118,7 @@ def closed_embed(settlement: dict[str, Any], postings: list[dict[str, Any]] | No
         key = "cancelled" if cancelled else settlement["outcome"]
     lines = [t(locale, f"bets.closed.{key}", **values), *_recipients(postings or [], locale)]
     title = t(locale, "bets.cancelled_title" if cancelled else "bets.settled_title", id=event["id"],
-              title=event["title"])
+              title=escape(event["title"]))
     colour = discord.Colour.light_grey() if cancelled else discord.Colour.gold()
     return discord.Embed(title=clip(title, 256), description=clip("\n".join(lines), MAX_DESCRIPTION), colour=colour)
 
@@ -123,5 +128,5 @@ def bet_line(bet: dict[str, Any], locale: str) -> str:
     result = t(locale, f"bets.result.{bet['result']}", payout=coins(bet.get("payout") or 0),
                status=status_of(locale, bet["event_status"]))
     pending = t(locale, "bets.pending_stake", amount=coins(bet["pending_amount"])) if bet["pending_amount"] else ""
-    return t(locale, "bets.mine_line", event=bet["event_id"], title=clip(bet["event_title"], 80),
-             label=bet["outcome_label"], amount=coins(bet["amount"]), result=result) + pending
+    return t(locale, "bets.mine_line", event=bet["event_id"], title=clip(escape(bet["event_title"]), 80),
+             label=escape(bet["outcome_label"]), amount=coins(bet["amount"]), result=result) + pending

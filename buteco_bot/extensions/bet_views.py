@@ -15,6 +15,7 @@ from ..core.embeds import clip
 from ..core.errors import ErrorReportingView, UserFacingError, reply_error
 from ..core.i18n import t
 from ..core.services import Reply, ServiceError, ServiceUnavailable
+from ..core.text import escape
 from .bet_embeds import closed_embed, placed_embed, preview_embed
 from .common import coins, money_key
 
@@ -49,7 +50,7 @@ def friendly(error: ServiceError, event: dict[str, Any]) -> Exception:
                                needed=coins(int(error.body.get("needed") or 0)))
     if error.code == "already_backing_other_outcome":
         label = next((o["label"] for o in event["outcomes"] if o["id"] == error.body.get("outcome_id")), "?")
-        return UserFacingError("bets.other_outcome", label=label)
+        return UserFacingError("bets.other_outcome", label=escape(label))
     return error
 
 

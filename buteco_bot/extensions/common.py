@@ -7,6 +7,7 @@ import discord
 from ..bot import ButecoBot
 from ..core.errors import UserFacingError
 from ..core.services import Reply
+from ..core.text import clean_line
 
 
 def guild_of(interaction: discord.Interaction) -> int:
@@ -23,7 +24,10 @@ def money_key(interaction_id: int) -> str:
 
 async def ensure_registered(bot: ButecoBot, user: discord.abc.User) -> Reply:
     """Get-or-create the member in client_api; called only after the interaction was deferred."""
-    body = {"discord_id": str(user.id), "display_name": user.display_name[:100]}
+    body = {"discord_id": str(user.id)}
+    name = clean_line(user.display_name).strip()[:100]  # Discord allows bidi overrides in names; the API does not
+    if name:
+        body["display_name"] = name
     return await bot.service("client").post("/users", body)
 
 

@@ -12,6 +12,7 @@ from ..core.health import check_all, gateway_ms, overall
 from ..core.help import build_help
 from ..core.i18n import locale_of, t
 from ..core.registry import report_lines
+from ..core.text import escape
 
 DOTS = {"up": "🟢", "degraded": "🟡", "down": "🔴"}
 OVERALL_COLOURS = {"UP": discord.Colour.green(), "DEGRADED": discord.Colour.gold(), "DOWN": discord.Colour.red()}
@@ -47,8 +48,8 @@ class CoreCommands(commands.Cog):
             plugin = self.bot.plugins[result.plugin_id]
             role = t(locale, "health.critical" if result.critical else "health.optional")
             value = t(locale, f"health.{result.status}") + f" · {result.latency_ms:.0f} ms"
-            value += f" · v{result.version}" if result.version else ""
-            value += f" · {result.detail}" if result.detail else ""
+            value += f" · v{escape(result.version)}" if result.version else ""  # both come from the service
+            value += f" · {escape(result.detail)}" if result.detail else ""
             fields.append((f"{DOTS[result.status]} {plugin.display_name(locale)} ({role})", value))
         problems = [f"`{p.id}` — {p.state}: {p.reason}" for p in self.bot.plugins.values()
                     if p.state in ("failed", "needs-config")]

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from ..bot import ButecoBot
 from ..core.i18n import t
+from ..core.text import escape
 from .common import ensure_registered, guild_of
 
 
@@ -24,7 +25,8 @@ class Register(commands.Cog):
         guild_of(interaction)
         reply = await ensure_registered(self.bot, interaction.user)
         key = "register.created" if reply.status == 201 else "register.existing"
-        await interaction.followup.send(t(interaction.locale, key, name=interaction.user.display_name), ephemeral=True)
+        text = t(interaction.locale, key, name=escape(interaction.user.display_name))
+        await interaction.followup.send(text, ephemeral=True)
 
 
 async def setup(bot: ButecoBot) -> None:
