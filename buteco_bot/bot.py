@@ -13,17 +13,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from .core.boundary import BOT_TOKEN_ENV
 from .core.errors import ButecoTree
 from .core.help import CORE
 from .core.i18n import CatalogTranslator
 from .core.loader import PluginLoader
 from .core.manifest import HelpEntry
-from .core.registry import Plugin
+from .core.registry import CORE_EXTENSION, Plugin
 from .core.services import ServiceClient, ServiceUnavailable
 from .settings import BotSettings
 
 log = logging.getLogger(__name__)
-CORE_EXTENSION = "buteco_bot.extensions.core_commands"
 
 
 class ButecoBot(commands.Bot):
@@ -31,7 +31,7 @@ class ButecoBot(commands.Bot):
 
     def __init__(self, settings: BotSettings, *, env: Mapping[str, str] | None = None) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
-                         tree_cls=ButecoTree, help_command=None,
+                         tree_cls=ButecoTree, help_command=None, allowed_mentions=discord.AllowedMentions.none(),
                          guild_ready_timeout=settings.guild_ready_timeout)
         self.settings = settings
         self.env = dict(os.environ if env is None else env)
@@ -52,13 +52,18 @@ class ButecoBot(commands.Bot):
         await self.load_extension(CORE_EXTENSION)
         await self.loader.load_all()
         for plugin in self.plugins.values():
-            log.info("plugin %s: %s%s", plugin.id, plugin.state, f" ({plugin.reason})" if plugin.reason else "")
+            level = logging.WARNING if plugin.state == "failed" else logging.INFO
+            log.log(level, "plugin %s: %s%s", plugin.id, plugin.state, f" ({plugin.reason})" if plugin.reason else "")
         await self.sync_commands()
 
     async def close(self) -> None:
         await super().close()
         if self.session is not None:
             await self.session.close()
+
+    def plugin_env(self) -> dict[str, str]:
+        """What manifests read (URLs, required_env, token_env): the environment, BOT_API_TOKEN from the settings."""
+        return {**self.env, BOT_TOKEN_ENV: self.settings.bot_api_token.get_secret_value()}
 
     def service(self, plugin_id: str) -> ServiceClient:
         """The client of a loaded plugin's service; ServiceUnavailable when that plugin is not loaded."""

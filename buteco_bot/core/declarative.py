@@ -12,8 +12,11 @@ from urllib.parse import quote
 import discord
 from discord import app_commands
 
+from .boundary import dot_segments
+from .errors import UserFacingError
 from .i18n import locale_of
 from .manifest import DEFAULT_LOCALE, PLACEHOLDER, DeclarativeCommand, Manifest, Option
+from .text import clip, escape
 
 if TYPE_CHECKING:
     from ..bot import ButecoBot
@@ -53,15 +56,15 @@ def _show(value: Any) -> str:
 
 
 def render_template(template: str, context: Mapping[str, Any]) -> str:
-    """`{a.b.0}` looks up JSON data; `{{`/`}}` are braces; anything else in braces stays as written."""
+    """`{a.b.0}` looks up JSON data, shown escaped (the manifest's markdown stays); `{{`/`}}` are braces."""
     def field(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
         name = match.group(1).strip()
-        return _show(_resolve(context, name)) if PATH.match(name) else token
+        return escape(_show(_resolve(context, name))) if PATH.match(name) else token
 
-    return FIELD.sub(field, template)[:MAX_MESSAGE]
+    return clip(FIELD.sub(field, template), MAX_MESSAGE)
 
 
 def _annotation(option: Option) -> Any:
@@ -77,6 +80,14 @@ def service_language(languages: Mapping[str, str], locale: discord.Locale | str 
     return languages.get(spoken, spoken)
 
 
+def fill_path(template: str, values: Mapping[str, Any]) -> str:
+    """Placeholders filled with percent-encoded values; a `.` or `..` segment would leave the service's base path."""
+    path = PLACEHOLDER.sub(lambda m: quote(str(values[m.group(1)]), safe=""), template)
+    if dot_segments(path):
+        raise UserFacingError("errors.unsafe_path")
+    return path
+
+
 def _plain(value: Any) -> Any:
     return value.id if isinstance(value, (discord.User, discord.Member)) else value
 
@@ -85,13 +96,13 @@ def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand,
                   languages: Mapping[str, str] | None = None) -> app_commands.Command:
     """An app_commands.Command whose typed options come from the manifest."""
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
-        await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
         given = {name: _plain(value) for name, value in values.items() if value is not None}
         builtins = {"guild_id": interaction.guild_id or 0, "user_id": interaction.user.id,
                     "channel_id": interaction.channel_id or 0, "locale": interaction.locale.value,
                     "lang": service_language(languages or {}, interaction.locale), "interaction_id": interaction.id}
         in_path = set(PLACEHOLDER.findall(spec.path))
-        path = PLACEHOLDER.sub(lambda m: quote(str({**builtins, **given}[m.group(1)]), safe=""), spec.path)
+        path = fill_path(spec.path, {**builtins, **given})  # refused before anything is sent or deferred
+        await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
         rest = {k: v for k, v in given.items() if k not in in_path}
         body_method = spec.method in ("POST", "PUT", "PATCH")
         reply = await bot.service(plugin_id).request(
@@ -99,7 +110,8 @@ def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand,
             idempotency_key=None if spec.method == "GET" else f"discord:interaction:{interaction.id}")
         data = reply.data if isinstance(reply.data, Mapping) else {"response": reply.data}
         context = {"options": given, "user": interaction.user.display_name, **data}
-        await interaction.followup.send(render_template(spec.response, context) or "…", ephemeral=spec.ephemeral)
+        await interaction.followup.send(render_template(spec.response, context) or "…", ephemeral=spec.ephemeral,
+                                        allowed_mentions=discord.AllowedMentions.none())
 
     params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
     for option in sorted(spec.options, key=lambda o: not o.required):

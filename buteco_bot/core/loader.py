@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -38,18 +39,24 @@ class PluginLoader:
                 return plugin_id
         return None
 
+    async def discover(self) -> dict[str, Plugin]:
+        """Read the manifests in a thread: a slow or hostile file never blocks the event loop."""
+        settings = self.bot.settings
+        return await asyncio.to_thread(discover, settings.plugins_dir, self.bot.plugin_env(),
+                                       settings.first_party_plugins)
+
     async def load_all(self) -> None:
         """First load at start-up: every loadable plugin, each one's failure its own."""
-        self.bot.plugins = discover(self.bot.settings.plugins_dir, self.bot.env)
+        self.bot.plugins = await self.discover()
         for plugin in list(self.bot.plugins.values()):
             if plugin.state == "loaded":
-                await self._load(plugin)
+                await self._load_isolated(plugin)
         self._check_help()
 
     async def reload(self) -> bool:
         """Re-read manifests, reload extensions (rolled back on failure), resync only if the tree changed."""
+        fresh = await self.discover()
         self._remove_declarative()
-        fresh = discover(self.bot.settings.plugins_dir, self.bot.env)
         wanted = {p.manifest.command_module for p in fresh.values()
                   if p.state == "loaded" and p.manifest.command_module}
         for module in list(self.module_owner):
@@ -60,9 +67,18 @@ class PluginLoader:
         self.bot.plugins = fresh
         for plugin in list(fresh.values()):
             if plugin.state == "loaded":
-                await self._load(plugin)
+                await self._load_isolated(plugin)
         self._check_help()
         return await self.bot.sync_commands()
+
+    async def _load_isolated(self, plugin: Plugin) -> None:
+        """One plugin's unexpected error is its own failure; the others still load."""
+        try:
+            await self._load(plugin)
+        except Exception as exc:  # noqa: BLE001 - reported as the plugin's state, never raised into start-up
+            plugin.fail(f"{plugin.source}: {_reason(exc)}")
+            self.bot.services.pop(plugin.id, None)
+            log.warning("plugin %s failed to load: %s", plugin.id, plugin.reason)
 
     def _remove_declarative(self) -> None:
         for command in list(self.bot.tree.get_commands()):
@@ -72,9 +88,9 @@ class PluginLoader:
     async def _load(self, plugin: Plugin) -> None:
         manifest = plugin.manifest
         bot = self.bot
-        bot.services[plugin.id] = ServiceClient(bot.session, plugin.id, plugin.url,
-                                                bot.settings.internal_api_token.get_secret_value(),
-                                                manifest.service.timeout)
+        token_env = manifest.service.token_env
+        token = bot.plugin_env().get(token_env) if token_env else None  # only this plugin's own credential
+        bot.services[plugin.id] = ServiceClient(bot.session, plugin.id, plugin.url, token, manifest.service.timeout)
         module = manifest.command_module
         if module:
             if module in self.module_owner:

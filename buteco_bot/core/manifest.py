@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .boundary import BOT_TOKEN_ENV, dot_segments, reserved_env, url_problem
+from .manifest_file import UnreadableManifest, read_manifest_data
 
 LOCALES = ("en-US", "pt-BR")
 DEFAULT_LOCALE = "en-US"
@@ -16,6 +18,8 @@ OPTION_NAME = r"^[a-z][a-z0-9_]{0,31}$"
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 BUILTINS = frozenset({"guild_id", "user_id", "channel_id", "locale", "lang", "interaction_id"})
+SAFE_INTEGER = 2**53  # Discord refuses integer choices and bounds beyond ±2^53
+MAX_COMMAND_CHARS = 4000  # Discord: names, descriptions and values of a command, its options and choices
 
 
 class Strict(BaseModel):
@@ -48,10 +52,39 @@ def _known_locales(value: Any) -> Any:
 
 class Service(Strict):
     url_env: str = Field(pattern=ENV_NAME)
-    default_url: str = Field(pattern=r"^https?://[^\s]+$")
+    default_url: str = Field(max_length=2000)
+    token_env: str | None = Field(default=None, pattern=ENV_NAME)
     timeout: float = Field(default=2.5, gt=0, le=30)
     languages: Annotated[dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,35}$")]],
                          BeforeValidator(_known_locales)] = Field(default_factory=dict)
+
+    @field_validator("url_env")
+    @classmethod
+    def _url_env(cls, name: str) -> str:
+        if reserved_env(name):
+            raise ValueError(f"{name} is a variable the bot uses for itself, not a plugin's URL")
+        if not name.endswith("_URL"):
+            raise ValueError(f"{name} must end in _URL")
+        return name
+
+    @field_validator("token_env")
+    @classmethod
+    def _token_env(cls, name: str | None) -> str | None:
+        if name is None or name == BOT_TOKEN_ENV:
+            return name  # BOT_API_TOKEN: allowed for first-party plugins only, decided at discovery
+        if reserved_env(name):
+            raise ValueError(f"{name} is a variable the bot uses for itself, not a plugin's credential")
+        if not name.endswith("_TOKEN"):
+            raise ValueError(f"{name} must end in _TOKEN")
+        return name
+
+    @field_validator("default_url")
+    @classmethod
+    def _default_url(cls, url: str) -> str:
+        problem = url_problem(url)
+        if problem:
+            raise ValueError(problem)
+        return url
 
 
 class Health(Strict):
@@ -70,14 +103,23 @@ class Choice(Strict):
     name: Text
     value: str | int
 
+    @field_validator("value")
+    @classmethod
+    def _discord_accepts(cls, value: str | int) -> str | int:
+        if isinstance(value, str) and not 1 <= len(value) <= 100:
+            raise ValueError(f"a string choice value must have 1 to 100 characters, not {len(value)}")
+        if isinstance(value, int) and abs(value) > SAFE_INTEGER:
+            raise ValueError("an integer choice value must be within ±2^53")
+        return value
+
 
 class Option(Strict):
     name: str = Field(pattern=OPTION_NAME)
     type: Literal["string", "integer", "boolean", "user"]
     description: Text
     required: bool = True
-    min_value: int | None = None
-    max_value: int | None = None
+    min_value: int | None = Field(default=None, ge=-SAFE_INTEGER, le=SAFE_INTEGER)
+    max_value: int | None = Field(default=None, ge=-SAFE_INTEGER, le=SAFE_INTEGER)
     choices: list[Choice] = Field(default_factory=list, max_length=25)
 
     @model_validator(mode="after")
@@ -87,6 +129,8 @@ class Option(Strict):
             raise ValueError(f"choices of a {self.type} option must all be {self.type}s")
         if (self.min_value is not None or self.max_value is not None) and self.type != "integer":
             raise ValueError("min_value/max_value only apply to integer options")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError("min_value must not be above max_value")
         return self
 
 
@@ -109,7 +153,23 @@ class DeclarativeCommand(Strict):
             raise ValueError(f"path uses unknown placeholder(s) {sorted(unknown)}")
         if any(o.name in PLACEHOLDER.findall(self.path) and not o.required for o in self.options):
             raise ValueError("an option used in the path must be required")
+        if dot_segments(self.path):
+            raise ValueError("path must not contain . or .. segments")
+        size = synced_size(self)
+        if size > MAX_COMMAND_CHARS:
+            raise ValueError(f"names, descriptions and choices add up to {size} characters; "
+                             f"Discord accepts at most {MAX_COMMAND_CHARS} per command")
         return self
+
+
+def synced_size(command: DeclarativeCommand) -> int:
+    """What Discord counts against its 4000 characters: the longest localization of each text."""
+    def longest(text: dict[str, str]) -> int:
+        return max(len(v) for v in text.values())
+
+    return len(command.name) + longest(command.description) + sum(
+        len(o.name) + longest(o.description) + sum(longest(c.name) + len(str(c.value)) for c in o.choices)
+        for o in command.options)
 
 
 class Manifest(Strict):
@@ -151,15 +211,17 @@ def parse_manifest(data: dict[str, Any], source: str, expected_id: str) -> Manif
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
-        raise ManifestError(source, [f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}"
-                                     for e in exc.errors()]) from None
+        raise ManifestError(source, [f"{'.'.join(map(str, e['loc'])) or '(root)'}: "
+                                     f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()[:10]]) from None
+    except (RecursionError, MemoryError) as exc:
+        raise ManifestError(source, [f"(root): too complex to validate ({type(exc).__name__})"]) from None
 
 
 def load_manifest_file(path: Path) -> Manifest:
-    """Read and validate `plugins/<id>.toml`."""
+    """Read (regular files only, size and nesting capped) and validate `plugins/<id>.toml`."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = read_manifest_data(path)
+    except UnreadableManifest as exc:
         raise ManifestError(str(path), [f"(file): {exc}"]) from None
     return parse_manifest(data, str(path), path.stem)
 

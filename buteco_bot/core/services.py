@@ -42,10 +42,15 @@ class Reply:
 class ServiceClient:
     """Bound to one service; retries GETs and keyed POSTs (idempotent) within the manifest's timeout."""
 
-    def __init__(self, session: aiohttp.ClientSession, name: str, base_url: str, token: str, timeout: float) -> None:
+    def __init__(self, session: aiohttp.ClientSession, name: str, base_url: str, token: str | None,
+                 timeout: float) -> None:
+        """`token` is this service's own credential (its manifest's token_env); None sends no Authorization."""
         self.session, self.name, self.base_url = session, name, base_url.rstrip("/")
         self.timeout = timeout
-        self._headers = {"Authorization": f"Bearer {token}"}
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def __repr__(self) -> str:
+        return f"ServiceClient({self.name!r})"
 
     async def request(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
                       idempotency_key: str | None = None) -> Reply:
@@ -64,7 +69,10 @@ class ServiceClient:
                         transient = isinstance(exc, ServiceUnavailable) or exc.status in RETRY_STATUSES
                         if not (retryable and transient and delay is not None):
                             raise
-                        log.info("retrying %s %s%s after %s (attempt %d)", method, self.name, path, exc, attempt + 1)
+                        cause = f"HTTP {exc.status}" if isinstance(exc, ServiceError) else \
+                            type(exc.__cause__).__name__ if exc.__cause__ else exc.reason  # never the URL
+                        log.info("retrying plugin %s: %s %s after %s (attempt %d)", self.name, method,
+                                 path.split("?", 1)[0], cause, attempt + 1)
                         await asyncio.sleep(delay)
         except TimeoutError:
             raise ServiceUnavailable(self.name, f"no answer within {self.timeout:g} s") from None

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from discord_emulator import InteractionRecord, Member, Message, component_choices
-from tests.support.services import ServiceProcess, auth_headers
+from tests.support.services import ServiceProcess, auth_headers, fund_member
 
 from .conftest import ACK_LIMIT_S, Services, World, text_of
 
@@ -21,11 +21,9 @@ def call(method: str, url: str, body: Any = None, **headers: str) -> httpx.Respo
 
 
 def fund(services: Services, guild_id: int, member: Member, amount: int) -> None:
-    """Register the member and mint coins for them straight through client_api and balance_api."""
+    """Register the member and credit coins to them straight through client_api and balance_api (as coin_api)."""
     call("POST", f"{services.client.url}/users", {"discord_id": str(member.id), "display_name": member.user.username})
-    body = {"guild_id": str(guild_id), "kind": "test_grant",
-            "postings": [{"system": "mint", "amount": -amount}, {"user_id": str(member.id), "amount": amount}]}
-    moved = call("POST", f"{services.balance.url}/transactions", body, idempotency_key=f"test:{secrets.token_hex(8)}")
+    moved = fund_member(services.balance.url, guild_id, member.id, amount, key=f"test:{secrets.token_hex(8)}")
     assert moved.status_code == 201, moved.text
 
 

@@ -18,10 +18,12 @@ from buteco_bot.bot import ButecoBot
 from buteco_bot.core.manifest import load_manifest_file
 from buteco_bot.settings import BotSettings
 from discord_emulator import MANAGE_GUILD, Emulator, Guild, InteractionRecord, Member, Message, component_choices
-from tests.support.services import TEST_TOKEN, ServiceProcess, auth_headers
+from tests.support.services import TEST_TOKENS, ServiceProcess, auth_headers, caller_env, fund_member
 
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 ACK_LIMIT_S = 3.0
+# The bot's environment holds its own credential and each plugin service's, never coin_api's or bet_api's.
+BOT_CREDENTIALS = {name: value for name, value in caller_env().items() if name in ("BOT_API_TOKEN", "JOKE_API_TOKEN")}
 
 
 @dataclass
@@ -45,13 +47,11 @@ class Services:
         return None if response.status_code == 404 else response.raise_for_status().json()
 
     def grant(self, guild_id: int, user_id: int, amount: int = 100) -> int:
-        """Register the member and mint them coins straight through the services; the balance after."""
+        """Register the member and credit them coins straight through the services; the balance after."""
         with httpx.Client(headers=auth_headers(), trust_env=False, timeout=10) as http:
             http.post(f"{self.client.url}/users", json={"discord_id": str(user_id)}).raise_for_status()
-            http.post(f"{self.balance.url}/transactions", headers={"Idempotency-Key": f"test:grant:{uuid.uuid4()}"},
-                      json={"guild_id": str(guild_id), "kind": "test_grant", "postings": [
-                          {"user_id": str(user_id), "amount": amount}, {"system": "mint", "amount": -amount}]},
-                      ).raise_for_status()
+        moved = fund_member(self.balance.url, guild_id, user_id, amount, key=f"test:grant:{uuid.uuid4()}")
+        assert moved.status_code == 201, moved.text
         return self.balance_of(guild_id, user_id) or 0
 
 
@@ -159,9 +159,9 @@ async def start_world(plugins_dir: Path, env: dict[str, str], **settings: Any) -
     alice = emulator.add_member(guild, name="alice", locale="pt-BR")
     bob = emulator.add_member(guild, name="bob")
     stranger = emulator.add_member(guild, name="stranger")
-    config = BotSettings(discord_token=emulator.token, internal_api_token=TEST_TOKEN, plugins_dir=plugins_dir,
+    config = BotSettings(discord_token=emulator.token, bot_api_token=TEST_TOKENS["bot"], plugins_dir=plugins_dir,
                          dev_guild_id=guild.id, guild_ready_timeout=0.05, **settings)
-    bot = ButecoBot(config, env=env)
+    bot = ButecoBot(config, env={**BOT_CREDENTIALS, **env})
     await bot.login(emulator.token)
     bot._connect_task = asyncio.create_task(bot.connect())  # type: ignore[attr-defined]
     await emulator.wait_until_ready(timeout=10)

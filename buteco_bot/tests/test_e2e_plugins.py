@@ -22,7 +22,7 @@ BROKEN = 'name = "Broken"\nversion = "1.0"\n[service]\nurl_env = "BROKEN_URL"\nd
          '[health]\ntimeout = "soon"\n'
 NEEDS_CONFIG = 'name = "Weather"\nversion = "0.1.0"\nrequired_env = ["WEATHER_API_KEY"]\n' \
                '[service]\nurl_env = "WEATHER_URL"\ndefault_url = "http://weather:5000"\n'
-BAD_IMPORT = 'name = "Ghost"\nversion = "0.1.0"\ncommand_module = "buteco_bot.tests.no_such_module"\n' \
+BAD_IMPORT = 'name = "Ghost"\nversion = "0.1.0"\ncommand_module = "buteco_bot.extensions.no_such_module"\n' \
              '[service]\nurl_env = "GHOST_URL"\ndefault_url = "http://ghost:5000"\n'
 
 
@@ -181,10 +181,9 @@ async def setup(bot):
 """
 
 
-async def test_a_failed_reload_rolls_back_to_the_running_version(world: World, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = tmp_path / "buteco_hot_plugin.py"
+async def test_a_failed_reload_rolls_back_to_the_running_version(world: World) -> None:
+    """A command module from the plugins directory itself, the one place besides the bot's own extensions."""
+    module = world.plugins_dir / "buteco_hot_plugin.py"
     module.write_text(HOT_MODULE.format(version=1))
     (world.plugins_dir / "hot.toml").write_text(
         'name = "Hot"\nversion = "1.0.0"\ncommand_module = "buteco_hot_plugin"\n'
@@ -198,6 +197,7 @@ async def test_a_failed_reload_rolls_back_to_the_running_version(world: World, t
         assert (await world.reply("hot", user=world.bob)).content == "hot v1"
     finally:
         (world.plugins_dir / "hot.toml").unlink()
+        module.unlink()
         await world.reply("plugins reload", user=world.admin)
     with pytest.raises(CommandUnavailable):
         await world.emulator.invoke("hot", user=world.bob)

@@ -24,6 +24,7 @@ from buteco_bot.core.health import ServiceHealth, overall
 from buteco_bot.core.i18n import catalog, t
 from buteco_bot.core.manifest import ManifestError, load_manifest_file
 from buteco_bot.core.registry import ENTRY_POINT_GROUP, discover
+from buteco_bot.settings import BotSettings
 
 from .conftest import REPO_PLUGINS
 
@@ -44,6 +45,28 @@ def test_every_manifest_in_plugins_is_valid(path: Path) -> None:
 
 def test_the_manifests_exist() -> None:
     assert {p.stem for p in MANIFESTS} >= {"client", "balance", "coin", "genai", "joke"}
+
+
+def test_each_service_is_sent_only_its_own_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first-party services know the bot by BOT_API_TOKEN; joke_api gets only JOKE_API_TOKEN."""
+    monkeypatch.setattr(sys, "path", [*sys.path])  # discover() appends the plugins directory
+    first_party = BotSettings.model_fields["first_party_plugins"].default
+    assert first_party == {"balance", "bet", "client", "coin", "genai"}
+    tokens = {p.stem: load_manifest_file(p).service.token_env for p in MANIFESTS}
+    assert tokens == {**{pid: "BOT_API_TOKEN" for pid in first_party}, "joke": "JOKE_API_TOKEN"}
+    env = {"BOT_API_TOKEN": "b" * 16, "JOKE_API_TOKEN": "j" * 16}
+    assert {p.state for p in discover(REPO_PLUGINS, env, first_party).values()} == {"loaded"}
+
+
+def test_the_bots_own_credential_is_long_and_first_party_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "d")
+    monkeypatch.setenv("BOT_API_TOKEN", "too-short")
+    with pytest.raises(ValueError, match="at least 16 characters") as refused:
+        BotSettings()  # type: ignore[call-arg]
+    assert "too-short" not in str(refused.value)
+    monkeypatch.setenv("BOT_API_TOKEN", "b" * 16)
+    monkeypatch.setenv("FIRST_PARTY_PLUGINS", "balance, client")
+    assert BotSettings().first_party_plugins == {"balance", "client"}  # type: ignore[call-arg]
 
 
 def test_joke_is_declarative_and_offers_the_services_categories() -> None:
@@ -132,7 +155,7 @@ def test_templates_never_reach_attributes_or_format_specs() -> None:
     data = {"a": {"b": [10, {"c": "deep"}]}, "n": None, "ok": True}
     assert render_template("{a.b.1.c} {a.b.0} {n}|{ok} {{x}}", data) == "deep 10 |yes {x}"
     assert render_template("{a.__class__} {a!r} {a:>30} {0} {a.b.9}", data) == " {a!r} {a:>30} {0} "
-    assert render_template("{a.b}", data) == '[10, {"c": "deep"}]'
+    assert render_template("{a.b}", data) == '\\[10, {"c": "deep"}\\]'  # values are escaped: no masked links
 
 
 def test_pagination_respects_discord_limits() -> None:
