@@ -11,7 +11,7 @@ MIG_SOURCES := $(shell find $(MIG)/src $(MIG)/tsconfig.json $(MIG)/package.json 
 GO := $(shell command -v go || ls /usr/local/go/bin/go 2>/dev/null)
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: install python-deps migrations postgres go-test test test-fast bench run
+.PHONY: install python-deps migrations postgres go-test test test-fast bench run env
 
 install: python-deps migrations postgres
 
@@ -70,3 +70,7 @@ endif
 # Discord with a console (or real Discord when DISCORD_TOKEN is set). Ctrl-C stops everything.
 run: install
 	$(PY) -m buteco_dev run
+
+# .env for docker compose: .env.example with fresh random credentials and database passwords. Never overwrites.
+env:
+	scripts/new-env

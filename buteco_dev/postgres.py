@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg2
 
-from tests.support.postgres import find_bin_dir, free_port
+from tests.support.postgres import find_bin_dir, free_port, write_hba
 
 DATABASE = "buteco"
 
@@ -66,7 +66,12 @@ class LocalPostgres:
         return True
 
     def start(self) -> None:
-        """Start the server (its own process group) and create the `buteco` database if it is missing."""
+        """Start the server (its own process group) and create the `buteco` database if it is missing.
+
+        The admin is trusted on loopback; the services' roles log in with their passwords (also in a data dir
+        an older run created with trust for everyone).
+        """
+        write_hba(self.data_dir)
         self.port = free_port()
         cmd = [f"{self.bin_dir}/postgres", "-D", str(self.data_dir), "-p", str(self.port), "-h", "127.0.0.1",
                "-c", "unix_socket_directories=", "-c", "max_connections=200"]

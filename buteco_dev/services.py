@@ -37,6 +37,12 @@ class ServiceSpec:
     kind: str                     # "python" | "go" | "none"
     source: Path | None           # the Python package or the Go module directory
     skipped: str | None = None    # why it is not started
+    token_env: str | None = None  # the manifest's: the credential the bot sends it (and it checks)
+
+    @property
+    def package(self) -> str | None:
+        """The Python package, which names its database role when compose does not."""
+        return self.source.name if self.kind == "python" and self.source else None
 
     @property
     def url(self) -> str:
@@ -63,10 +69,15 @@ def _source_of(name: str, compose_service: dict | None, root: Path) -> tuple[str
     return "none", None, f"{directory.relative_to(root)}/ has no main.py or go.mod yet"
 
 
+def compose_services(root: Path = REPO_ROOT) -> dict[str, dict]:
+    """The services of docker-compose.yml ({} without one)."""
+    compose_file = root / "docker-compose.yml"
+    return (yaml.safe_load(compose_file.read_text()) or {}).get("services", {}) if compose_file.exists() else {}
+
+
 def discover(root: Path = REPO_ROOT, *, free_ports: bool = False) -> list[ServiceSpec]:
     """One spec per manifest in plugins/, in file order; ports from LOCAL_PORTS (or all free with free_ports)."""
-    compose_file = root / "docker-compose.yml"
-    services = (yaml.safe_load(compose_file.read_text()) or {}).get("services", {}) if compose_file.exists() else {}
+    services = compose_services(root)
     specs: list[ServiceSpec] = []
     next_extra = FIRST_EXTRA_PORT
     for path in sorted((root / "plugins").glob("*.toml")):
@@ -86,7 +97,9 @@ def discover(root: Path = REPO_ROOT, *, free_ports: bool = False) -> list[Servic
         kind, source, skipped = _source_of(name, services.get(name), root)
         if manifest.get("enabled", True) is False:
             skipped = "disabled in its manifest"
-        specs.append(ServiceSpec(name, path.stem, url_env, port, kind, source, skipped))
+        token_env = manifest["service"].get("token_env")
+        specs.append(ServiceSpec(name, path.stem, url_env, port, kind, source, skipped,
+                                 token_env if isinstance(token_env, str) else None))
     named = {spec.name for spec in specs}
     for name, service in services.items():  # APIs in compose that no manifest names: said, not started
         if name not in named and "build" in service and str(service.get("restart", "no")) != "no" \

@@ -12,7 +12,6 @@ import contextlib
 import fcntl
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -24,10 +23,12 @@ from pathlib import Path
 import httpx
 
 from tests.support import migrations
+from tests.support.db_roles import role_url
 from tests.support.postgres import free_port
 
+from .credentials import Grant, bot_grant, is_secret, run_secrets, service_grant
 from .postgres import LocalPostgres
-from .services import REPO_ROOT, ServiceSpec, command_for, discover
+from .services import REPO_ROOT, ServiceSpec, command_for, compose_services, discover
 
 
 @dataclass
@@ -142,16 +143,24 @@ class Stack:
         self.reaped = reap_previous(self.data_dir)
         self.env = {**read_env_file(env_file), **os.environ, "PYTHONUNBUFFERED": "1", MARKER: str(self.data_dir)}
         self.specs = discover(free_ports=free_ports)
-        self.token = secrets.token_hex(24)
+        compose = compose_services()
+        self.grants = {spec.name: service_grant(compose.get(spec.name), package=spec.package,
+                                                token_env=spec.token_env) for spec in self.specs}
+        self.bot_grant = bot_grant(compose.get("bot"), [spec.token_env for spec in self.specs])
+        self.secrets = run_secrets([*self.grants.values(), self.bot_grant], self.env)
         self.postgres = LocalPostgres(self.data_dir / "pgdata", self.logs / "postgres.log",
                                       env={**os.environ, MARKER: str(self.data_dir)})
         self.children: list[Child] = []
         atexit.register(self.stop)
 
-    def service_env(self) -> dict[str, str]:
-        """What every child gets: the .env/process settings, then what this runner owns."""
+    def child_env(self, grant: Grant) -> dict[str, str]:
+        """The .env/process settings without any secret, the services' URLs, then what grant says it may have."""
         urls = {spec.url_env: spec.url for spec in self.specs if spec.url_env}
-        return {**self.env, **urls, "INTERNAL_API_TOKEN": self.token, "DATABASE_URL": self.postgres.url}
+        public = {k: v for k, v in self.env.items() if not is_secret(k) and k != "DATABASE_URL"}
+        env = {**public, **urls, **{name: self.secrets[name] for name in grant.secrets if name in self.secrets}}
+        if grant.role:  # its own role, whose password the migrator set this run
+            env["DATABASE_URL"] = role_url(self.postgres.url, grant.role, self.secrets[grant.password_variable])
+        return env
 
     def start_backend(self, say=print) -> None:
         """PostgreSQL, migrations, then every service in parallel, each waited for on /health."""
@@ -162,8 +171,11 @@ class Stack:
         say(f"  postgres     {self.postgres.url}  ({'new cluster in' if created else 'data in'} {where})")
         if migrations.migration_service_present():
             migrations.ensure_built()
-            output = migrations.run_migrations(self.postgres.url)
+            passwords = {g.password_variable: self.secrets[g.password_variable] for g in self.grants.values() if g.role}
+            output = migrations.run_migrations(self.postgres.url, passwords)
             say(f"  migrations   {'up to date' if 'No migrations are pending' in output else 'applied'}")
+            for name in sorted(n for n in passwords if f"{n} ignored" in output):
+                say(f"  ! {name}: no migration creates that service's database role, so it cannot connect")
         for spec in self.specs:  # all ports first: every service gets the URLs of all the others
             if not spec.skipped and not port_free(spec.port):
                 busy, spec.port = spec.port, free_port()
@@ -179,7 +191,7 @@ class Stack:
                 spec.skipped = str(exc).splitlines()[0]
                 say(f"  {spec.name:<12} skipped: {exc}")
                 continue
-            env = {**self.service_env(), "PORT": str(spec.port), "HOST": "127.0.0.1"}
+            env = {**self.child_env(self.grants[spec.name]), "PORT": str(spec.port), "HOST": "127.0.0.1"}
             waiting.append((spec, self._spawn(spec.name, command, env)))
         for spec, child in waiting:
             say(f"  {spec.name:<12} {spec.url}  {self._wait_healthy(spec, child)}")
@@ -187,7 +199,8 @@ class Stack:
     def start_bot(self, env: dict[str, str], *, log: bool = True) -> Child:
         """`python -m buteco_bot` with the services' URLs; log=False lets it write to this terminal."""
         return self._spawn("bot", [sys.executable, "-m", "buteco_bot"],
-                           {**self.service_env(), "PLUGINS_DIR": str(REPO_ROOT / "plugins"), **env}, log=log)
+                           {**self.child_env(self.bot_grant), "PLUGINS_DIR": str(REPO_ROOT / "plugins"), **env},
+                           log=log)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str], *, log: bool = True) -> Child:
         log_path = self.logs / f"{name}.log" if log else None

@@ -10,9 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import psycopg2
 import pytest
+from sqlalchemy.engine import make_url
 
+from tests.support.db_roles import fixed_password, service_database_url
 from tests.support.postgres import ThrowawayPostgres, create_database, drop_database, find_bin_dir, unique_name
-from tests.support.services import TEST_TOKEN, ServiceStartError, auth_headers
+from tests.support.services import TEST_TOKEN, ServiceProcess, ServiceStartError, auth_headers
 
 SCHEMA_TABLES = {"users", "accounts", "ledger_transactions", "postings", "daily_claims"}
 
@@ -66,6 +68,14 @@ def test_each_database_is_an_independent_copy(pg_admin_url, database_url):
         drop_database(pg_admin_url, other)
 
 
+def test_a_service_process_connects_as_its_own_role():
+    url = "postgresql://postgres:owner@127.0.0.1:5432/db"
+    parsed = make_url(ServiceProcess("coin_api.main", database_url=url).env["DATABASE_URL"])
+    assert (parsed.username, parsed.password, parsed.host, parsed.port, parsed.database) == (
+        "coin_api", fixed_password("coin_api"), "127.0.0.1", 5432, "db")
+    assert service_database_url("tests.support.echo_app", url) == url, "no role for what is no service"
+
+
 def test_auth_headers():
     assert auth_headers(idempotency_key="k1") == {"Authorization": f"Bearer {TEST_TOKEN}", "Idempotency-Key": "k1"}
 
@@ -74,7 +84,7 @@ def test_auth_headers():
 def test_service_process_env_logs_restart_stop(start_service):
     service = start_service("tests.support.echo_app", database_url="postgresql://example/db", env={"EXTRA": "x"})
     with httpx.Client(base_url=service.url, trust_env=False) as client:
-        assert client.get("/env/INTERNAL_API_TOKEN").json()["value"] == TEST_TOKEN
+        assert client.get("/env/BOT_API_TOKEN").json()["value"] == TEST_TOKEN
         assert client.get("/env/DATABASE_URL").json()["value"] == "postgresql://example/db"
         assert client.get("/env/EXTRA").json()["value"] == "x"
         first_pid = client.get("/health").json()["pid"]

@@ -28,6 +28,7 @@ from tests.support.run_config import (
     dockerfile_stages,
     env_example_entries,
     is_long_running,
+    is_secret,
     manifest_host,
     manifests,
     settings_classes,
@@ -39,7 +40,6 @@ from tests.support.run_config import (
 COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "OLLAMA_MODEL"}
 # Services whose code landed before their plugin manifest (strict xfail: delete a name once plugins/ names it).
 MANIFEST_PENDING: set[str] = set()
-SECRETS = {"DISCORD_TOKEN", "INTERNAL_API_TOKEN", "POSTGRES_PASSWORD", "OPENAI_API_KEY", "GEMINI_API_KEY"}
 SCHEMA = REPO_ROOT / "tests" / "schemas" / "compose-spec.json"
 SPEC = compose()
 APIS = api_services(SPEC)
@@ -75,7 +75,7 @@ def test_everything_compose_interpolates_is_in_env_example():
 def test_each_variable_has_a_comment_and_secrets_are_blank():
     entries = env_example_entries()
     assert not [e.name for e in entries.values() if not e.documented]
-    for name in SECRETS & set(entries):
+    for name in filter(is_secret, entries):
         assert entries[name].value == "", f"{name} must have no value in .env.example: it would work in production"
     assert entries["DATABASE_URL"].commented_out, "compose builds DATABASE_URL from POSTGRES_*: show it commented out"
 
@@ -233,10 +233,10 @@ def _engine_answers() -> bool:
 
 @pytest.fixture
 def env_file(tmp_path) -> Path:
+    """What `make env` writes, plus the one value it cannot invent."""
     path = tmp_path / "test.env"
-    values = {"POSTGRES_USER": "buteco", "POSTGRES_PASSWORD": secrets.token_hex(12), "POSTGRES_DB": "buteco",
-              "INTERNAL_API_TOKEN": secrets.token_hex(16), "DISCORD_TOKEN": "not-a-real-token"}
-    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    subprocess.run([str(REPO_ROOT / "scripts" / "new-env"), "--output", str(path)], check=True, capture_output=True)
+    path.write_text(path.read_text().replace("\nDISCORD_TOKEN=\n", "\nDISCORD_TOKEN=not-a-real-token\n"))
     return path
 
 
@@ -257,11 +257,17 @@ def test_stack_comes_up_healthy_in_docker(env_file, monkeypatch):
     from testcontainers.compose import DockerCompose
 
     apis = [name for name, service in APIS.items() if source_pending(service) is None]
-    monkeypatch.setenv("COMPOSE_PROJECT_NAME", f"buteco-test-{secrets.token_hex(3)}")  # never the real stack
+    project = f"buteco-test-{secrets.token_hex(3)}"  # never the real stack
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", project)
     stack = DockerCompose(REPO_ROOT, compose_file_name="docker-compose.yml", env_file=str(env_file), build=True,
                           wait=True, services=apis)  # postgres and the migrator come as their dependencies
-    with stack:
-        states = {c.Service: (c.State, c.Health) for c in stack.get_containers(include_all=True)}
+    try:
+        with stack:
+            states = {c.Service: (c.State, c.Health) for c in stack.get_containers(include_all=True)}
+    finally:  # the with-block stops only `apis`: take down the whole project, its volume and its images too
+        subprocess.run([*_compose_cli(), "-p", project, "-f", str(COMPOSE_FILE), "--env-file", str(env_file),
+                        "down", "--volumes", "--remove-orphans", "--rmi", "local"],
+                       check=False, capture_output=True, timeout=120, cwd=REPO_ROOT)
     for name in apis:
         assert states[name] == ("running", "healthy"), (name, states[name])
 

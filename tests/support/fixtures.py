@@ -25,7 +25,7 @@ from tests.support.postgres import (
     unique_name,
 )
 from tests.support.proxy import FaultProxy
-from tests.support.services import TEST_TOKEN, ServiceGroup, ServiceProcess
+from tests.support.services import ServiceGroup, ServiceProcess
 
 TEMPLATE_DATABASE = "buteco_template"
 
@@ -99,7 +99,10 @@ def pg_admin_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def migrated_template_url(pg_admin_url: str) -> str:
-    """A database migrated by the real TypeORM migrations once per session; tests get copies of it."""
+    """A database migrated by the real TypeORM migrations once per session; tests get copies of it.
+
+    The migrations also give each service role LOGIN with the tests' fixed password (tests/support/db_roles.py).
+    """
     if not migrations.migration_service_present():
         pytest.skip("db_migration_service/package.json does not exist yet: no schema to test against")
     try:
@@ -126,7 +129,7 @@ def fresh_database(admin_url: str, prefix: str = "test") -> Iterator[str]:
 
 @pytest.fixture
 def database_url(pg_admin_url: str, migrated_template_url: str) -> Iterator[str]:
-    """A migrated database of this test's own, dropped afterwards."""
+    """A migrated database of this test's own, dropped afterwards: the owner's URL (services get their role's)."""
     with fresh_database(pg_admin_url) as url:
         yield url
 
@@ -144,10 +147,10 @@ StartService = Callable[..., ServiceProcess]
 def _service_starter(request: pytest.FixtureRequest, log_dir, database_fixture: str) -> Iterator[StartService]:
     with ServiceGroup(None, log_dir) as group:
 
-        def start(module: str, *, database_url: str | None = None, token: str = TEST_TOKEN,
+        def start(module: str, *, database_url: str | None = None,
                   env: dict[str, str] | None = None) -> ServiceProcess:
             database_url = database_url or request.getfixturevalue(database_fixture)
-            return group.start(module, env, database_url=database_url, token=token)
+            return group.start(module, env, database_url=database_url)
 
         yield start
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+
+from tests.support.db_roles import password_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MIGRATION_SERVICE = REPO_ROOT / "db_migration_service"
@@ -31,11 +34,15 @@ def ensure_built() -> None:
         raise MigrationError(f"make migrations failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
-def run_migrations(database_url: str) -> str:
-    """`npm run migrate` against database_url; returns its output."""
+def run_migrations(database_url: str, db_passwords: Mapping[str, str] | None = None) -> str:
+    """`npm run migrate` against database_url, which also lets each service role log in; returns its output.
+
+    db_passwords maps *_DB_PASSWORD variables to values (make run's); by default the tests' fixed passwords.
+    """
     cmd = ["npm", "--prefix", str(MIGRATION_SERVICE), "run", "migrate"]
+    passwords = password_env() if db_passwords is None else dict(db_passwords)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DATABASE_URL": database_url})
+                          env={**os.environ, **passwords, "DATABASE_URL": database_url})
     output = f"{done.stdout}\n{done.stderr}"
     if done.returncode != 0:
         raise MigrationError(f"{' '.join(cmd)} failed ({done.returncode}):\n{output}")

@@ -19,6 +19,19 @@ import psycopg2
 from sqlalchemy.engine import make_url
 
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+# The admin (the migrations' owner) is trusted on loopback; every other role, the services' own, must bring its
+# password, as in compose: a service role that was never given one cannot log in.
+PG_HBA = """\
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+"""
+
+
+def write_hba(data_dir: str | os.PathLike) -> None:
+    """Replace initdb's all-trust pg_hba.conf with PG_HBA (the file keeps its owner; read at server start)."""
+    with open(os.path.join(data_dir, "pg_hba.conf"), "w", encoding="utf-8") as hba:
+        hba.write(PG_HBA)
 
 
 def free_port() -> int:
@@ -138,6 +151,7 @@ class ThrowawayPostgres:
                 os.chown(self.base_dir, self._as_user.pw_uid, self._as_user.pw_gid)
             self._run([f"{self.bin_dir}/initdb", "-D", self._data_dir, "-A", "trust", "-U", "postgres",
                        "--no-sync", "-E", "UTF8", "--locale=C"])
+            write_hba(self._data_dir)
             for _ in range(5):
                 if self._launch(free_port()):
                     return self

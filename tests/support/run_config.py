@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic_settings import BaseSettings
 
+from buteco_dev.credentials import environment_of, is_secret
+from tests.support.db_roles import SERVICE_ROLES, password_variable
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
@@ -81,14 +84,66 @@ def variables_read_by_code() -> dict[str, set[str]]:
         for name in settings_variables(cls):
             add(name, f"{cls.__module__}.{cls.__name__}")
     for plugin_id, data in manifests().items():
-        add(data["service"]["url_env"], f"plugins/{plugin_id}.toml")
-        for name in data.get("required_env", []):
-            add(name, f"plugins/{plugin_id}.toml")
+        for name in [data["service"]["url_env"], data["service"].get("token_env"), *data.get("required_env", [])]:
+            if name:
+                add(name, f"plugins/{plugin_id}.toml")
+    for role in SERVICE_ROLES:  # the migrator reads <ROLE>_DB_PASSWORD for each service role it finds
+        add(password_variable(role), "db_migration_service/src/service-logins.ts")
     for suffix, pattern in ((".py", PY_ENV), (".go", GO_ENV), (".ts", JS_ENV), (".js", JS_ENV)):
         for path in source_files(suffix):
             for match in pattern.finditer(path.read_text(encoding="utf-8", errors="replace")):
                 add(next(group for group in match.groups() if group), str(path.relative_to(REPO_ROOT)))
     return found
+
+
+def secrets_of(service: dict) -> set[str]:
+    """Secrets a container receives: as variables, or interpolated into another value (a DATABASE_URL)."""
+    found = set()
+    for key, value in environment_of(service).items():
+        found |= {name for name in [key, *INTERPOLATION.findall(value or "")] if is_secret(name)}
+    return found
+
+
+def _scan(directory: Path, suffix: str, pattern: re.Pattern) -> set[str]:
+    names = set()
+    for path in source_files(suffix):
+        if path.is_relative_to(directory):
+            for match in pattern.finditer(path.read_text(encoding="utf-8", errors="replace")):
+                names.add(next(group for group in match.groups() if group))
+    return names
+
+
+def _settings_of(package: str) -> tuple[set[str], set[str]]:
+    """(read, required) of the settings classes a Python package defines (the kit's when it defines none)."""
+    classes = [cls for cls in settings_classes() if cls.__module__.split(".")[0] == package]
+    classes = classes or [cls for cls in settings_classes() if cls.__name__ == "ServiceSettings"]
+    read, required = set(), set()
+    for cls in classes:
+        read |= settings_variables(cls)
+        for name, field in cls.model_fields.items():
+            if field.is_required():
+                alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
+                required.add((alias or f"{cls.model_config.get('env_prefix', '') or ''}{name}").upper())
+    return read, required
+
+
+def container_variables(service: dict) -> tuple[set[str], set[str]]:
+    """(every variable its code reads, those without a default) of a compose service built from this repository."""
+    context, _, args = build_of(service)
+    target = service["build"].get("target") if isinstance(service["build"], dict) else None
+    if package := args.get("SERVICE"):
+        read, required = _settings_of(package)
+        return read | _scan(REPO_ROOT / package, ".py", PY_ENV) | _scan(REPO_ROOT / "service_kit", ".py", PY_ENV), \
+            required
+    if target == "bot":
+        read, required = _settings_of("buteco_bot")
+        for data in manifests().values():
+            plugin = data["service"]
+            read |= {name for name in [plugin["url_env"], plugin.get("token_env"), *data.get("required_env", [])]
+                     if name}
+            required |= {plugin["token_env"]} if plugin.get("token_env") else set()
+        return read | _scan(REPO_ROOT / "buteco_bot", ".py", PY_ENV), required
+    return _scan(context, ".go", GO_ENV) | _scan(context, ".ts", JS_ENV), set()
 
 
 @dataclass(frozen=True)
