@@ -35,6 +35,7 @@ THINKING_NOTICE_S = 3.0
 REPLY_TIMEOUT_S = 90.0  # ...or after this (an AI answer may take a while)
 TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 USER_MENTION = re.compile(r"<@!?(\d+)>")
+ESCAPED = re.compile(r"\\([^A-Za-z0-9\s])")  # Discord shows \* as *: a backslash before punctuation
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 PERMISSIONS = re.compile(r"needs permissions (\d+)")
 PERMISSION_NAMES = {1 << 3: "Administrator", 1 << 5: "Manage Server", 1 << 28: "Manage Roles"}
@@ -57,7 +58,8 @@ def humanize(text: str, names: dict[int, str]) -> str:
         return f"in {span}" if minutes >= 0 else f"{span} ago"
 
     text = TIMESTAMP.sub(when, text.replace("**", "").replace("__", ""))
-    return USER_MENTION.sub(lambda m: "@" + names.get(int(m[1]), m[1]), text)
+    text = USER_MENTION.sub(lambda m: "@" + names.get(int(m[1]), m[1]), text)
+    return ESCAPED.sub(r"\1", text).replace("\u200b", "")  # the bot's escapes of member text, read as typed
 
 
 class Console:

@@ -76,6 +76,11 @@ def test_humanize_markup():
     assert text.startswith("5 coins to @bob, at 19") and text.endswith("min") and "in " in text
 
 
+def test_humanize_reads_the_bots_escapes_as_typed():
+    shown = humanize("beer\\_night \\[prize\\](https\\://evil.example) @\u200beveryone a\\\\b", {})
+    assert shown == "beer_night [prize](https://evil.example) @everyone a\\b"
+
+
 class Form(discord.ui.Modal, title="Your order"):
     drink = discord.ui.TextInput(label="Drink")
     note = discord.ui.TextInput(label="Note", required=False, style=discord.TextStyle.paragraph)

@@ -65,3 +65,8 @@ def clean_line(text: str) -> str:
     """A Discord name or line as the services accept it: what they would refuse is dropped."""
     return "".join(char for char in text
                    if char not in _BIDI and unicodedata.category(char) not in _REFUSED_CATEGORIES)
+
+
+def clean_text(text: str) -> str:
+    """Multi-line member text (an /ask prompt) as the services accept it: lines and tabs kept, the rest dropped."""
+    return "\n".join(clean_line(line.replace("\t", " ")) for line in text.splitlines())

@@ -18,7 +18,7 @@ from ..core.embeds import COLOR, MAX_DESCRIPTION, MAX_TITLE, clip, group_embeds,
 from ..core.errors import UserFacingError
 from ..core.i18n import t
 from ..core.services import ServiceError, ServiceUnavailable
-from ..core.text import escape, neutralize
+from ..core.text import clean_text, escape, neutralize
 from .common import coins, ensure_registered, guild_of, money_key
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class Ask(commands.Cog):
         locale = interaction.locale
         try:
             reply = await self.bot.service("genai").post(
-                "/generate", {"prompt": prompt, "system_prompt": t(locale, "ask.system_prompt")})
+                "/generate", {"prompt": clean_text(prompt), "system_prompt": t(locale, "ask.system_prompt")})
             text = str(reply.data.get("text") or "").strip()
             if not text:
                 raise ServiceUnavailable("genai", "an empty answer")

@@ -16,7 +16,7 @@ from ..core.embeds import COLOR, MAX_DESCRIPTION, Pager
 from ..core.errors import ErrorReportingView, UserFacingError
 from ..core.i18n import locale_of, t
 from ..core.services import Reply
-from ..core.text import clip, escape
+from ..core.text import clean_line, clip, escape
 from .common import coins, ensure_registered, guild_of, money_key
 
 STATEMENT_PAGE = 10
@@ -102,7 +102,7 @@ class Balance(commands.Cog):
         await ensure_registered(self.bot, sender)
         body: dict[str, Any] = {"from_user_id": str(sender.id), "to_user_id": str(member.id), "amount": amount}
         if reason:
-            body["reason"] = reason
+            body["reason"] = clean_line(reason)  # a hidden control or bidi character is dropped, not a 422
         key = money_key(interaction.id)
 
         async def move() -> Reply:

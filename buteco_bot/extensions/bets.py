@@ -16,6 +16,7 @@ from ..core.embeds import Pager
 from ..core.errors import UserFacingError
 from ..core.i18n import locale_of, t
 from ..core.services import ServiceClient, ServiceError, ServiceUnavailable
+from ..core.text import clean_line
 from .bet_embeds import ACTIVE, choice_name, event_pages, list_embed, mine_embed
 from .bet_views import AdminPrompt, OutcomePicker, event_path, is_admin
 from .common import ensure_registered, guild_of, money_key
@@ -92,13 +93,13 @@ class Bets(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def create(self, interaction: discord.Interaction, title: Title, outcomes: str,
                      description: Description | None = None, closes_in_minutes: Minutes | None = None) -> None:
-        labels = parse_outcomes(outcomes)
+        labels = parse_outcomes(clean_line(outcomes))
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
         await ensure_registered(self.bot, interaction.user)
-        body: dict[str, Any] = {**self._actor(interaction), "title": title, "outcomes": labels}
+        body: dict[str, Any] = {**self._actor(interaction), "title": clean_line(title), "outcomes": labels}
         if description:
-            body["description"] = description
+            body["description"] = clean_line(description)
         if closes_in_minutes:
             body["closes_at"] = (datetime.now(UTC) + timedelta(minutes=closes_in_minutes)).isoformat()
         reply = await self.api.post(f"/guilds/{guild_id}/events", body, idempotency_key=money_key(interaction.id))

@@ -105,6 +105,17 @@ async def test_a_transfer_reason_shows_escaped_in_the_recipients_statement(world
     assert stored["items"][0]["reason"] == REASON, "the ledger keeps what was typed; only the display escapes it"
 
 
+async def test_a_hidden_override_in_a_reason_is_dropped_and_the_transfer_goes_through(world: World,
+                                                                                     services: Services) -> None:
+    services.grant(world.guild.id, world.alice.id, 100)
+    await world.reply("register", user=world.bob)
+    sent = await world.reply("transfer", {"member": world.bob.id, "amount": 3, "reason": "rent\u202e gnp"},
+                             user=world.alice)
+    assert "bob" in sent.content, text_of(sent)
+    stored = services.ledger(f"/guilds/{world.guild.id}/members/{world.bob.id}/statement")
+    assert stored["items"][0]["reason"] == "rent gnp", "the bot drops what the API would refuse"
+
+
 async def test_display_names_are_escaped_and_cleaned_of_bidi_overrides(world: World, services: Services) -> None:
     star = world.emulator.add_member(world.guild, name="*star* @here")
     services.grant(world.guild.id, star.id, 10**6)

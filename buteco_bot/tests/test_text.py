@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from buteco_bot.core.declarative import MAX_MESSAGE, render_template
 from buteco_bot.core.embeds import MAX_DESCRIPTION, split_text, within_limits
-from buteco_bot.core.text import ZWSP, clean_line, clip, escape, neutralize
+from buteco_bot.core.text import ZWSP, clean_line, clean_text, clip, escape, neutralize
 from buteco_bot.extensions.balance import STATEMENT_PAGE, statement_line
 from buteco_bot.extensions.bet_embeds import closed_embed, event_pages, list_embed, mine_embed
 
@@ -80,6 +80,10 @@ def test_names_lose_what_the_services_refuse() -> None:
     assert clean_line("evil\u202egnp.exe") == "evilgnp.exe"
     assert clean_line("a\u2066b\u2069\ufeff\x00\tc\u2028") == "abc"
     assert clean_line("Zoë \u200f🎲") == "Zoë \u200f🎲", "marks and emoji stay; only overrides and controls go"
+
+
+def test_prompts_keep_their_lines_and_lose_what_the_services_refuse() -> None:
+    assert clean_text("first\u202e line\n\tsecond\x00\r\nthird") == "first line\n second\nthird"
 
 
 def test_templates_escape_values_but_keep_their_own_markdown() -> None:
