@@ -1,10 +1,6 @@
 """The ledger's refusals, each a sentence the bot can show a member."""
 
-from service_kit.errors import ConflictError, UnprocessableError
-
-
-class InsufficientFunds(ConflictError):
-    code = "insufficient_funds"
+from service_kit.errors import NotFoundError, UnprocessableError
 
 
 class SelfTransfer(UnprocessableError):
@@ -19,5 +15,7 @@ class UnbalancedTransaction(UnprocessableError):
     code = "unbalanced_transaction"
 
 
-class IdempotencyKeyReused(ConflictError):
-    code = "idempotency_key_reused"
+class TransactionNotFound(NotFoundError):
+    """No transaction was posted under that key: a caller that lost an answer learns its move never happened."""
+
+    code = "transaction_not_found"

@@ -8,7 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from balance_api.errors import IdempotencyKeyReused, InsufficientFunds, UnbalancedTransaction
+from balance_api.errors import UnbalancedTransaction
+from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
 
 MINT = "mint"
 RETRYABLE = {errorcodes.DEADLOCK_DETECTED, errorcodes.SERIALIZATION_FAILURE}

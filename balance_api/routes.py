@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from balance_api import service
+from balance_api.errors import AmountOverLimit, SelfTransfer, TransactionNotFound, UnbalancedTransaction
 from balance_api.ledger import PostedTransaction
 from balance_api.permissions import authorize_transaction
 from balance_api.schemas import (
@@ -19,15 +20,20 @@ from balance_api.schemas import (
     TransferIn,
 )
 from balance_api.settings import BalanceSettings
-from service_kit.auth import CallerDep
+from service_kit.auth import CallerDep, ForbiddenCaller
 from service_kit.db import SessionDep
 from service_kit.deps import get_settings
-from service_kit.types import IdempotencyKey, SnowflakePath
+from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
+from service_kit.identity import UserNotFound
+from service_kit.openapi import refusals
+from service_kit.types import DIGITS_ONLY, IDEMPOTENCY_KEY_PATTERN, SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["ledger"])
 
-
 SettingsDep = Annotated[BalanceSettings, Depends(get_settings)]
+KeyPath = Annotated[str, Path(pattern=IDEMPOTENCY_KEY_PATTERN, description="the Idempotency-Key of the move")]
+PostingCursor = Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="next_before_id of the previous page"),
+                          DIGITS_ONLY]
 
 
 def _answer(response: Response, posted: PostedTransaction, replayed: bool) -> TransactionOut:
@@ -44,7 +50,7 @@ def _answer(response: Response, posted: PostedTransaction, replayed: bool) -> Tr
     )
 
 
-@router.get("/guilds/{guild_id}/members/{discord_id}/balance")
+@router.get("/guilds/{guild_id}/members/{discord_id}/balance", responses=refusals(UserNotFound))
 def get_balance(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep) -> BalanceOut:
     return service.balance_of(session, guild_id=guild_id, discord_id=discord_id)
 
@@ -54,7 +60,8 @@ def get_system_balance(guild_id: SnowflakePath, code: SystemCode, session: Sessi
     return service.system_balance(session, guild_id=guild_id, code=code)
 
 
-@router.post("/guilds/{guild_id}/transfers", status_code=201)
+@router.post("/guilds/{guild_id}/transfers", status_code=201, responses=refusals(
+    UserNotFound, SelfTransfer, AmountOverLimit, InsufficientFunds, IdempotencyKeyReused))
 def create_transfer(guild_id: SnowflakePath, body: TransferIn, key: IdempotencyKey, session: SessionDep,
                     settings: SettingsDep, response: Response) -> TransactionOut:
     posted, replayed = service.transfer(
@@ -64,7 +71,8 @@ def create_transfer(guild_id: SnowflakePath, body: TransferIn, key: IdempotencyK
     return _answer(response, posted, replayed)
 
 
-@router.post("/transactions", status_code=201)
+@router.post("/transactions", status_code=201, responses=refusals(
+    ForbiddenCaller, UserNotFound, UnbalancedTransaction, InsufficientFunds, IdempotencyKeyReused))
 def create_transaction(body: TransactionIn, key: IdempotencyKey, session: SessionDep, caller: CallerDep,
                        response: Response) -> TransactionOut:
     authorize_transaction(caller, body)
@@ -74,22 +82,23 @@ def create_transaction(body: TransactionIn, key: IdempotencyKey, session: Sessio
     return _answer(response, posted, replayed)
 
 
-@router.get("/transactions/by-key/{idempotency_key}")
-def get_transaction(idempotency_key: str, session: SessionDep, response: Response) -> TransactionOut:
+@router.get("/transactions/by-key/{idempotency_key}", responses=refusals(TransactionNotFound))
+def get_transaction(idempotency_key: KeyPath, session: SessionDep, response: Response) -> TransactionOut:
     return _answer(response, service.transaction_by_key(session, key=idempotency_key), False)
 
 
-@router.get("/guilds/{guild_id}/members/{discord_id}/statement")
+@router.get("/guilds/{guild_id}/members/{discord_id}/statement", responses=refusals(UserNotFound))
 def get_statement(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
-                  limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                  before_id: Annotated[int | None, Query(ge=1)] = None) -> StatementOut:
+                  limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
+                  before_id: PostingCursor = None) -> StatementOut:
     return service.statement(session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_id=before_id)
 
 
 @router.get("/guilds/{guild_id}/leaderboard")
 def get_leaderboard(guild_id: SnowflakePath, session: SessionDep,
-                    limit: Annotated[int, Query(ge=1, le=25)] = 10,
-                    user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> LeaderboardOut:
+                    limit: Annotated[int, Query(ge=1, le=25), DIGITS_ONLY] = 10,
+                    user_id: Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="a Discord id: also "
+                                                         "rank this member"), DIGITS_ONLY] = None) -> LeaderboardOut:
     return service.leaderboard(session, guild_id=guild_id, limit=limit, caller=user_id)
 
 

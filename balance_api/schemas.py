@@ -5,15 +5,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service_kit.types import MAX_AMOUNT, Amount, Reason, Snowflake
+from service_kit.types import MAX_AMOUNT, Amount, Reason, Snowflake, Strict, exactly_one_of
 
 SystemCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-SignedAmount = Annotated[int, Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+SignedAmount = Annotated[int, Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT, json_schema_extra={"not": {"const": 0}},
+                                    description="coins in (positive) or out (negative) of the account; never 0")]
 
 
 class TransferIn(Strict):
@@ -24,6 +21,10 @@ class TransferIn(Strict):
 
 
 class PostingIn(Strict):
+    """One account's share: a member (user_id, a Discord id) or a system account (system), never both."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("user_id", "system"))
+
     user_id: Snowflake | None = None
     system: SystemCode | None = None
     amount: SignedAmount

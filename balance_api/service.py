@@ -4,7 +4,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from balance_api import ledger
-from balance_api.errors import AmountOverLimit, SelfTransfer
+from balance_api.errors import AmountOverLimit, SelfTransfer, TransactionNotFound
 from balance_api.ledger import Leg, PostedTransaction
 from balance_api.schemas import (
     AuditOut,
@@ -18,11 +18,11 @@ from balance_api.schemas import (
     StatementOut,
     SystemBalanceOut,
 )
-from service_kit.errors import NotFoundError
 from service_kit.idempotency import request_fingerprint
 from service_kit.identity import require_user_ids, unknown_user
 
-_BALANCE = text(
+# Public: bench/money_core.py EXPLAINs the very query a balance read runs.
+BALANCE_QUERY = text(
     "SELECT u.id, a.id AS account_id, a.balance, a.updated_at FROM users u "
     "LEFT JOIN accounts a ON a.user_id = u.id AND a.guild_id = :guild_id WHERE u.discord_id = :discord_id"
 )
@@ -60,7 +60,7 @@ NO_CURSOR = 2**63 - 1
 
 def balance_of(session: Session, *, guild_id: int, discord_id: int) -> BalanceOut:
     """A member's balance in one read of a stored column, whatever the length of their history."""
-    row = session.execute(_BALANCE, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
+    row = session.execute(BALANCE_QUERY, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
     if row is None:
         raise unknown_user(discord_id)
     return BalanceOut(guild_id=guild_id, user_id=discord_id, balance=row.balance or 0, updated_at=row.updated_at)
@@ -114,14 +114,14 @@ def transaction_by_key(session: Session, *, key: str) -> PostedTransaction:
     """Lets a caller that lost a response learn whether its move happened."""
     posted = ledger.load_transaction(session, key)
     if posted is None:
-        raise NotFoundError(f"no transaction has the idempotency key {key!r}", code="transaction_not_found")
+        raise TransactionNotFound(f"no transaction has the idempotency key {key!r}")
     return posted
 
 
 def statement(session: Session, *, guild_id: int, discord_id: int, limit: int,
               before_id: int | None) -> StatementOut:
     """A member's postings, newest first, one keyset page at a time."""
-    row = session.execute(_BALANCE, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
+    row = session.execute(BALANCE_QUERY, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
     if row is None:
         raise unknown_user(discord_id)
     if row.account_id is None:

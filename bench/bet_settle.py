@@ -25,12 +25,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bet_api.schemas import BetIn  # noqa: E402
+from buteco_dev import migrations, seed  # noqa: E402
+from buteco_dev.credentials import TEST_TOKENS, auth_headers  # noqa: E402
+from buteco_dev.postgres import Postgres, create_database  # noqa: E402
+from buteco_dev.processes import python_service  # noqa: E402
 from service_kit.idempotency import request_fingerprint  # noqa: E402
-from tests.support import migrations  # noqa: E402
-from tests.support.postgres import ThrowawayPostgres, create_database  # noqa: E402
-from tests.support.services import TEST_TOKENS, ServiceProcess, auth_headers  # noqa: E402
 
-TOKEN = TEST_TOKENS["bot"]  # ServiceProcess gives each service every caller's token (tests.support.services)
+TOKEN = TEST_TOKENS["bot"]  # python_service gives each service every caller's token
 GUILD = 900_000_000_000_000_004
 ADMIN = 600_000_000_000_000_000
 USER_BASE = 600_000_000_000_000_001
@@ -54,14 +55,10 @@ def seed_members(engine, count: int) -> None:
                         " FROM generate_series(-1, :n - 1) AS i"), {"base": USER_BASE, "n": count})
 
 
-def fund_members(ledger: httpx.Client, count: int) -> None:
+def fund_members(ledger_url: str, count: int) -> None:
     """One daily credit from the mint, as coin_api, funds every member (and opens their accounts)."""
-    postings = [{"system": "mint", "amount": -FUNDS * count}]
-    postings += [{"user_id": str(USER_BASE + n), "amount": FUNDS} for n in range(count)]
-    funder = auth_headers(TEST_TOKENS["coin_api"], idempotency_key="bench-bet-funding")
-    answer = ledger.post("/transactions", headers=funder,
-                         json={"guild_id": str(GUILD), "kind": "daily", "reason": "bench", "postings": postings})
-    answer.raise_for_status()
+    seed.fund_members(ledger_url, GUILD, {USER_BASE + n: FUNDS for n in range(count)}, key="bench-bet-funding",
+                      reason="bench", timeout=120).raise_for_status()
 
 
 def stake_requests(event_id: int, outcome_ids: list[int], count: int) -> list[dict]:
@@ -170,20 +167,20 @@ def main() -> None:
     results: dict = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "bets": args.bets, "target_s": TARGET_S,
                      "machine": {"nproc": os.cpu_count(), "python": platform.python_version()}}
     step("starting a durable throwaway PostgreSQL")
-    with ThrowawayPostgres(durable=True, max_connections=100, settings=PG_SETTINGS) as pg:
+    with Postgres.throwaway(fast=False, max_connections=100, settings=PG_SETTINGS) as pg:
         migrations.ensure_built()
         db_url = create_database(pg.url, "buteco")
         migrations.run_migrations(db_url)
         engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://", 1))
         results["machine"]["postgresql"] = engine.connect().execute(text("SHOW server_version")).scalar()
         env = {"LOG_LEVEL": "WARNING"}
-        with ServiceProcess("balance_api.main", database_url=db_url, env=env) as balance, \
-                ServiceProcess("bet_api.main", database_url=db_url,
+        with python_service("balance_api.main", database_url=db_url, env=env) as balance, \
+                python_service("bet_api.main", database_url=db_url,
                                env={**env, "BALANCE_API_URL": balance.url}) as bet, \
                 api(balance.url) as ledger, api(bet.url) as bets:
             step(f"registering and funding {args.bets:,} members")
             seed_members(engine, args.bets)
-            fund_members(ledger, args.bets)
+            fund_members(balance.url, args.bets)
             event = bets.post(f"/guilds/{GUILD}/events", headers={"Idempotency-Key": "bench-event"}, json={
                 "actor_id": str(ADMIN), "actor_is_admin": True, "title": "Bench final", "outcomes": ["A", "B"]})
             event.raise_for_status()

@@ -18,6 +18,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,12 +29,13 @@ from sqlalchemy import create_engine, text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from balance_api.service import _BALANCE  # noqa: E402 - the exact balance query the service runs
-from tests.support import migrations  # noqa: E402
-from tests.support.postgres import ThrowawayPostgres, admin_connection, create_database  # noqa: E402
-from tests.support.services import TEST_TOKENS, ServiceProcess, auth_headers  # noqa: E402
+from balance_api.service import BALANCE_QUERY  # noqa: E402 - the exact balance query the service runs
+from buteco_dev import migrations, seed  # noqa: E402
+from buteco_dev.credentials import TEST_TOKENS, auth_headers  # noqa: E402
+from buteco_dev.postgres import Postgres, admin_connection, create_database  # noqa: E402
+from buteco_dev.processes import ServiceProcess, python_service  # noqa: E402
 
-TOKEN = TEST_TOKENS["bot"]  # transfers and reads, as the bot; ServiceProcess gives balance_api every caller's token
+TOKEN = TEST_TOKENS["bot"]  # transfers and reads, as the bot; python_service gives balance_api every caller's token
 CLIENTS = 32
 GUILD = 900_000_000_000_000_001  # transfers
 HISTORY_GUILD = 900_000_000_000_000_002  # balance reads
@@ -53,23 +56,14 @@ def step(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-class Uvicorn(ServiceProcess):
-    """balance_api under uvicorn with N worker processes (ServiceProcess runs exactly one)."""
-
-    def __init__(self, workers: int, **kwargs) -> None:
-        super().__init__("balance_api.main", **kwargs)
-        self.workers = workers
-
-    def start(self) -> Uvicorn:
-        cmd = [sys.executable, "-m", "uvicorn", "balance_api.main:app", "--host", "127.0.0.1",
-               "--port", str(self.port), "--log-level", "warning", "--workers", str(self.workers)]
-        with open(self.log_path, "ab") as log:
-            # Own session, like the PostgreSQL server: a Ctrl-C reaches run.sh, whose trap has us stop it.
-            self._proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, start_new_session=True)
-        self._wait_healthy()
+@contextmanager
+def balance_api(workers: int, db_url: str, log_dir: Path) -> Iterator[ServiceProcess]:
+    """balance_api under uvicorn with N worker processes, in its own process group like every service process:
+    a Ctrl-C reaches run.sh, whose trap has us stop it."""
+    with python_service("balance_api.main", database_url=db_url, env=service_env(), log_dir=log_dir,
+                        workers=workers) as service:
         time.sleep(1.0)  # let every worker finish its start-up, not just the first to answer /health
-        return self
+        yield service
 
 
 def service_env() -> dict[str, str]:
@@ -174,7 +168,7 @@ def run_loadgen(args, extra: list[str], cpu_roots: dict[str, int], warmup: float
     return {**json.loads(out), "cpu_pct_of_one_core": cpu}
 
 
-def pgbench(args, pg: ThrowawayPostgres, database: str, label: str, script: list[str]) -> dict:
+def pgbench(args, pg: Postgres, database: str, label: str, script: list[str]) -> dict:
     """pgbench at the same concurrency on the same server: 3 s warm-up, then -T seconds with a per-transaction log."""
     binary = os.path.join(pg.bin_dir, "pgbench")
     binary = binary if os.path.exists(binary) else shutil.which("pgbench")
@@ -211,7 +205,7 @@ def pgbench(args, pg: ThrowawayPostgres, database: str, label: str, script: list
     return result
 
 
-def pgbench_runs(args, pg: ThrowawayPostgres) -> dict:
+def pgbench_runs(args, pg: Postgres) -> dict:
     """The reference (tpcb-like), and the transfer's own SQL (bench/transfer.pgbench) without HTTP or Python."""
     step(f"pgbench tpcb-like: -i -s 10, then -c {CLIENTS} -j 2 -T {args.seconds} -M prepared")
     create_database(pg.url, "pgbench")
@@ -253,12 +247,8 @@ def seed_members(engine) -> None:
 
 def fund_members(service_url: str) -> None:
     """One daily credit from the mint, as coin_api, gives every member FUNDS coins (and opens their accounts)."""
-    body = {"guild_id": str(GUILD), "kind": "daily", "reason": "bench",
-            "postings": [{"system": "mint", "amount": -FUNDS * USERS}]
-            + [{"user_id": str(USER_BASE + i), "amount": FUNDS} for i in range(USERS)]}
-    answer = httpx.post(f"{service_url}/transactions", json=body, timeout=30, trust_env=False,
-                        headers=auth_headers(TEST_TOKENS["coin_api"], idempotency_key="bench-funding"))
-    answer.raise_for_status()
+    seed.fund_members(service_url, GUILD, {USER_BASE + i: FUNDS for i in range(USERS)}, key="bench-funding",
+                      reason="bench").raise_for_status()
 
 
 def seed_history(engine) -> float:
@@ -298,7 +288,7 @@ def seed_history(engine) -> float:
 
 def explain_balance(engine, discord_id: int) -> str:
     with engine.connect() as db:
-        rows = db.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + _BALANCE.text),
+        rows = db.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + BALANCE_QUERY.text),
                           {"guild_id": HISTORY_GUILD, "discord_id": discord_id}).scalars().all()
     return "\n".join(rows)
 
@@ -327,10 +317,10 @@ def machine(engine) -> dict:
 
 # ---------------------------------------------------------------- phases
 
-def transfers(args, db_url: str, pg: ThrowawayPostgres, workers: int, fund: bool) -> dict:
+def transfers(args, db_url: str, pg: Postgres, workers: int, fund: bool) -> dict:
     """32 clients posting transfers with unique keys between random funded members, then the audit."""
     step(f"transfers: balance_api --workers {workers}, {CLIENTS} clients, {args.seconds} s")
-    with Uvicorn(workers, database_url=db_url, env=service_env(), log_dir=args.out) as service:
+    with balance_api(workers, db_url, args.out) as service:
         args.service_url = service.url
         if fund:
             fund_members(service.url)
@@ -339,7 +329,7 @@ def transfers(args, db_url: str, pg: ThrowawayPostgres, workers: int, fund: bool
         run = run_loadgen(args, ["-mode", "transfer", "-c", str(CLIENTS), "-d", f"{args.seconds}s",
                                  "-guild", str(GUILD), "-user-base", str(USER_BASE), "-users", str(USERS),
                                  "-key-prefix", f"bench-w{workers}"],
-                          {"balance_api": service._proc.pid}, warmup=3, duration=args.seconds)
+                          {"balance_api": service.pid}, warmup=3, duration=args.seconds)
         run["audit"] = audit(service.url, GUILD)
     step(f"  {run['per_second']:.0f} transfers/s, p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, "
          f"non-201: {run['unexpected']}, books balanced: {run['audit']['balanced']}")
@@ -352,14 +342,14 @@ def reads(args, db_url: str, workers: int) -> dict:
     paths = {label: f"/guilds/{HISTORY_GUILD}/members/{member}/balance" for label, member in (("10", SMALL),
                                                                                              ("1M", BIG))}
     both = ["-mode", "get", "-path", ",".join(paths.values())]
-    with Uvicorn(workers, database_url=db_url, env=service_env(), log_dir=args.out) as service:
+    with balance_api(workers, db_url, args.out) as service:
         args.service_url = service.url
         # The transfers guild again: bench/transfer.pgbench has posted to it since the transfer runs.
         found = {"audit": audit(service.url, HISTORY_GUILD), "audit_transfers_guild": audit(service.url, GUILD)}
         wait_for_quiet()
         runs = {"sequential": run_loadgen(args, [*both, "-c", "1", "-n", "4000"], {}, warmup=2, duration=None),
                 "concurrent": run_loadgen(args, [*both, "-c", str(CLIENTS), "-d", "10s"],
-                                          {"balance_api": service._proc.pid}, warmup=2, duration=10)}
+                                          {"balance_api": service.pid}, warmup=2, duration=10)}
     for kind, run in runs.items():
         found[kind] = {label: run["by_path"][path] for label, path in paths.items()}
         found[kind]["cpu_pct_of_one_core"] = run["cpu_pct_of_one_core"]
@@ -378,8 +368,8 @@ def main() -> None:
     results: dict = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "clients": CLIENTS, "seconds": args.seconds}
 
     step("starting a durable throwaway PostgreSQL, migrating it with db_migration_service")
-    with ThrowawayPostgres(durable=True, max_connections=200, settings=PG_SETTINGS) as pg:
-        CpuWindow.roots_always = {"postgres": pg._proc.pid}
+    with Postgres.throwaway(fast=False, max_connections=200, settings=PG_SETTINGS) as pg:
+        CpuWindow.roots_always = {"postgres": pg.process.pid}
         migrations.ensure_built()
         db_url = create_database(pg.url, "buteco")
         migrations.run_migrations(db_url)

@@ -70,14 +70,19 @@ class EventFull(ConflictError):
     code = "event_full"
 
 
-class InsufficientFunds(ConflictError):
-    """balance_api's 409 insufficient_funds, passed through with its numbers."""
+class StakeRefused(ConflictError):
+    """balance_api turned the stake down and nothing moved; placing the bet again is safe."""
 
-    code = "insufficient_funds"
+    code = "stake_refused"
 
 
-class IdempotencyKeyReused(ConflictError):
-    code = "idempotency_key_reused"
+class DuplicateOutcomes(UnprocessableError):
+    """Two outcomes a member could not tell apart: the same label but for letter case or outer spaces."""
+
+    code = "duplicate_outcomes"
+
+    def __init__(self) -> None:
+        super().__init__("outcomes: must all be different (letter case and outer spaces aside)")
 
 
 class ClosesAtInPast(UnprocessableError):

@@ -6,7 +6,7 @@ import threading
 from fastapi import FastAPI
 
 from bet_api import __version__
-from bet_api.ledger import Ledger
+from bet_api.balance_client import BalanceClient
 from bet_api.reconcile import reconcile
 from bet_api.routes import PERMISSIONS, router
 from bet_api.settings import BetSettings
@@ -29,7 +29,7 @@ def _reconcile_in_background(app: FastAPI) -> None:
 def _on_startup(app: FastAPI) -> None:
     """Wires the ledger clients from settings, then reconciles without blocking start-up."""
     settings: BetSettings = app.state.settings
-    app.state.ledger = Ledger(
+    app.state.ledger = BalanceClient(
         InternalClient(settings.balance_api_url, settings.bet_api_token, settings.balance_api_timeout_s),
         InternalClient(settings.balance_api_url, settings.bet_api_token, settings.balance_api_settle_timeout_s),
     )

@@ -7,21 +7,20 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from bet_api import views
+from bet_api.balance_client import BalanceClient
 from bet_api.errors import (
     EventFull,
     EventLocked,
-    IdempotencyKeyReused,
-    InsufficientFunds,
     LedgerRejected,
     OtherOutcomeBacked,
     OutcomeNotFound,
+    StakeRefused,
 )
-from bet_api.ledger import Ledger
 from bet_api.models import LOCKED, Bet, BetOutcome, BetStake
 from bet_api.schemas import BetIn, OutcomeChoice, PlacedBetOut, StakeOut
 from bet_api.service import event_for_update, refuse_closed
 from bet_api.stakes import CONFIRMED, REJECTED, StakeResult, complete_stake
-from service_kit.errors import ConflictError
+from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
 from service_kit.idempotency import request_fingerprint
 from service_kit.identity import require_user_id
 from service_kit.types import MAX_AMOUNT
@@ -50,7 +49,7 @@ def find_outcome(session: Session, event_id: int, choice: OutcomeChoice) -> BetO
     return outcome
 
 
-def place_bet(session: Session, ledger: Ledger, *, wait_s: float, guild_id: int, event_id: int, body: BetIn,
+def place_bet(session: Session, ledger: BalanceClient, *, wait_s: float, guild_id: int, event_id: int, body: BetIn,
               key: str) -> Placement:
     """Record the stake once per key, then have the ledger move it into the event's escrow under its own key."""
     user_id = require_user_id(session, body.user_id)
@@ -120,8 +119,7 @@ def _raise_unless_confirmed(result: StakeResult, amount: int) -> None:
                                 balance=balance, needed=amount)
     if result.state == REJECTED:
         raise LedgerRejected("the stake")
-    raise ConflictError("the ledger refused this stake and no coins moved; place the bet again",
-                        code="stake_refused")
+    raise StakeRefused("the ledger refused this stake and no coins moved; place the bet again")
 
 
 def _answer(session: Session, stake_id: int, replayed: bool) -> Placement:

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bet_api.balance_client import BalanceClient
 from bet_api.errors import Busy, LedgerRejected, SettlementPending, StakePending
-from bet_api.ledger import Ledger
 from bet_api.locking import event_lock
-from service_kit.locks import pinned_session
 from bet_api.models import PENDING_STATES, BetEvent, BetStake
 from bet_api.service import lock_expired
 from bet_api.settlement import finish
 from bet_api.stakes import CONFIRMED, SKIPPED, complete_stake
+from service_kit.locks import pinned_session
 
 logger = logging.getLogger("bet_api.reconcile")
 
@@ -32,7 +32,7 @@ class ReconcileReport:
     failed: int = 0
 
 
-def reconcile(*, engine: Engine, ledger: Ledger, wait_s: float, limit: int = 500) -> ReconcileReport:
+def reconcile(*, engine: Engine, ledger: BalanceClient, wait_s: float, limit: int = 500) -> ReconcileReport:
     """Oldest first; a pass stops at the first ledger outage, the next pass (or a retry) goes on from there."""
     with Session(engine) as session:
         locked = lock_expired(session)
@@ -54,7 +54,7 @@ def reconcile(*, engine: Engine, ledger: Ledger, wait_s: float, limit: int = 500
     return report
 
 
-def _stakes(engine: Engine, ledger: Ledger, stake_ids: list[int], wait_s: float, counts: dict) -> bool:
+def _stakes(engine: Engine, ledger: BalanceClient, stake_ids: list[int], wait_s: float, counts: dict) -> bool:
     """Stakes a request is still moving are skipped (SKIP LOCKED); False once the ledger stops answering."""
     for stake_id in stake_ids:
         with Session(engine) as session:
@@ -68,7 +68,7 @@ def _stakes(engine: Engine, ledger: Ledger, stake_ids: list[int], wait_s: float,
     return True
 
 
-def _events(engine: Engine, ledger: Ledger, event_ids: list[int], wait_s: float, counts: dict) -> None:
+def _events(engine: Engine, ledger: BalanceClient, event_ids: list[int], wait_s: float, counts: dict) -> None:
     """Settlements a request is running are skipped; the others are finished where they stopped."""
     for event_id in event_ids:
         with pinned_session(engine) as session, event_lock(session, event_id, wait_s=0) as held:

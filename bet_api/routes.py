@@ -6,7 +6,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from bet_api import service
-from bet_api.ledger import Ledger
+from bet_api.balance_client import BalanceClient
+from bet_api.errors import (
+    Busy,
+    ClosesAtInPast,
+    DuplicateOutcomes,
+    EventCancelled,
+    EventFull,
+    EventLocked,
+    EventNotFound,
+    EventSettled,
+    LedgerRejected,
+    NotAdmin,
+    OtherOutcomeBacked,
+    OutcomeNotFound,
+    SettlementPending,
+    StakePending,
+    StakeRefused,
+)
 from bet_api.placing import place_bet
 from bet_api.reconcile import reconcile
 from bet_api.schemas import (
@@ -27,7 +44,10 @@ from bet_api.settlement import Closed, cancel_event, settle_event
 from service_kit.auth import Permissions
 from service_kit.db import SessionDep
 from service_kit.deps import EngineDep, get_settings
-from service_kit.types import SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
+from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
+from service_kit.identity import UserNotFound
+from service_kit.openapi import refusals, replayed
+from service_kit.types import DIGITS_ONLY, ID_IN_PATH, SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["bets"])
 ONLY_THE_BOT = {"bot"}
@@ -42,15 +62,21 @@ PERMISSIONS = Permissions({  # who may call each route (default deny); actor_is_
     "member_bets": ONLY_THE_BOT,
     "reconcile_now": ONLY_THE_BOT,
 })
-EventIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a bet event id")]
+EventIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a bet event id"), DIGITS_ONLY, ID_IN_PATH]
+PageLimit = Annotated[int, Query(ge=1, le=50), DIGITS_ONLY]
+BeforeId = Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="next_before_id of the previous page"),
+                     DIGITS_ONLY]
+CLOSED = (EventNotFound, EventSettled, EventCancelled)
+"""What every write on an existing event may meet: no such event, or one already closed."""
+CLOSING = (NotAdmin, *CLOSED, SettlementPending, LedgerRejected, Busy)
 
 
-def get_ledger(request: Request) -> Ledger:
+def get_ledger(request: Request) -> BalanceClient:
     return request.app.state.ledger
 
 
 SettingsDep = Annotated[BetSettings, Depends(get_settings)]
-LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+LedgerDep = Annotated[BalanceClient, Depends(get_ledger)]
 
 
 def _replayed(response: Response, replayed: bool) -> None:
@@ -63,7 +89,8 @@ def _closed(response: Response, closed: Closed) -> SettlementOut:
     return closed.settlement
 
 
-@router.post("/guilds/{guild_id}/events", status_code=201)
+@router.post("/guilds/{guild_id}/events", status_code=201, responses=refusals(
+    DuplicateOutcomes, NotAdmin, UserNotFound, IdempotencyKeyReused, ClosesAtInPast, responses=replayed(EventOut)))
 def create_event(guild_id: SnowflakePath, body: EventIn, key: IdempotencyKey, session: SessionDep,
                  response: Response) -> EventOut:
     answer = service.create_event(session, guild_id=guild_id, body=body, key=key)
@@ -74,17 +101,18 @@ def create_event(guild_id: SnowflakePath, body: EventIn, key: IdempotencyKey, se
 
 @router.get("/guilds/{guild_id}/events")
 def list_events(guild_id: SnowflakePath, session: SessionDep, status: EventStatus | None = None,
-                limit: Annotated[int, Query(ge=1, le=50)] = 20,
-                before_id: Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX)] = None) -> EventPageOut:
+                limit: PageLimit = 20, before_id: BeforeId = None) -> EventPageOut:
     return service.list_events(session, guild_id=guild_id, status=status, limit=limit, before_id=before_id)
 
 
-@router.get("/guilds/{guild_id}/events/{event_id}")
+@router.get("/guilds/{guild_id}/events/{event_id}", responses=refusals(EventNotFound))
 def get_event(guild_id: SnowflakePath, event_id: EventIdPath, session: SessionDep) -> EventOut:
     return service.get_event(session, guild_id=guild_id, event_id=event_id)
 
 
-@router.post("/guilds/{guild_id}/events/{event_id}/bets", status_code=201)
+@router.post("/guilds/{guild_id}/events/{event_id}/bets", status_code=201, responses=refusals(
+    UserNotFound, *CLOSED, OutcomeNotFound, EventLocked, OtherOutcomeBacked, EventFull, InsufficientFunds,
+    IdempotencyKeyReused, StakeRefused, LedgerRejected, StakePending, Busy, responses=replayed(PlacedBetOut)))
 def create_bet(guild_id: SnowflakePath, event_id: EventIdPath, body: BetIn, key: IdempotencyKey,
                session: SessionDep, ledger: LedgerDep, settings: SettingsDep, response: Response) -> PlacedBetOut:
     placed = place_bet(session, ledger, wait_s=settings.stake_lock_wait_s, guild_id=guild_id, event_id=event_id,
@@ -94,29 +122,28 @@ def create_bet(guild_id: SnowflakePath, event_id: EventIdPath, body: BetIn, key:
     return placed.bet
 
 
-@router.post("/guilds/{guild_id}/events/{event_id}/lock")
+@router.post("/guilds/{guild_id}/events/{event_id}/lock", responses=refusals(NotAdmin, *CLOSED))
 def lock_event(guild_id: SnowflakePath, event_id: EventIdPath, body: ActorIn, session: SessionDep) -> EventOut:
     return service.lock_event(session, guild_id=guild_id, event_id=event_id, actor=body)
 
 
-@router.post("/guilds/{guild_id}/events/{event_id}/settle")
+@router.post("/guilds/{guild_id}/events/{event_id}/settle", responses=refusals(*CLOSING, OutcomeNotFound))
 def settle(guild_id: SnowflakePath, event_id: EventIdPath, body: SettleIn, engine: EngineDep, ledger: LedgerDep,
            settings: SettingsDep, response: Response) -> SettlementOut:
     return _closed(response, settle_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id,
                                           event_id=event_id, body=body))
 
 
-@router.post("/guilds/{guild_id}/events/{event_id}/cancel")
+@router.post("/guilds/{guild_id}/events/{event_id}/cancel", responses=refusals(*CLOSING))
 def cancel(guild_id: SnowflakePath, event_id: EventIdPath, body: ActorIn, engine: EngineDep, ledger: LedgerDep,
            settings: SettingsDep, response: Response) -> SettlementOut:
     return _closed(response, cancel_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id,
                                           event_id=event_id, actor=body))
 
 
-@router.get("/guilds/{guild_id}/members/{discord_id}/bets")
+@router.get("/guilds/{guild_id}/members/{discord_id}/bets", responses=refusals(UserNotFound))
 def member_bets(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
-                limit: Annotated[int, Query(ge=1, le=50)] = 20,
-                before_id: Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX)] = None) -> BetPageOut:
+                limit: PageLimit = 20, before_id: BeforeId = None) -> BetPageOut:
     return service.member_bets(session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_id=before_id)
 
 

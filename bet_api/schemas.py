@@ -13,20 +13,16 @@ from pydantic import (
     model_validator,
 )
 
-from service_kit.types import CLEAN_LINE, CLEAN_TEXT, SNOWFLAKE_MAX, Amount, Snowflake
+from service_kit.types import TRIMMED_LINE, Amount, RowId, Snowflake, Strict, TextRule, exactly_one_of
 
 MAX_OUTCOMES = 25
+TOP_PAYOUTS = 20  # what a settlement names: Discord's announcement lists at most this many
 EventStatus = Literal["open", "locked", "settling", "settled", "cancelling", "cancelled"]
 BetResult = Literal["pending", "won", "lost", "refunded"]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), CLEAN_LINE]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), CLEAN_TEXT]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), CLEAN_LINE]
-RowId = Annotated[int, Field(strict=True, ge=1, le=SNOWFLAKE_MAX)]
+Title = Annotated[str, StringConstraints(max_length=200), TRIMMED_LINE]
+Description = Annotated[str, StringConstraints(max_length=1000), TextRule(multiline=True, strip=True)]
+Label = Annotated[str, StringConstraints(max_length=100), TRIMMED_LINE]
 Position = Annotated[int, Field(strict=True, ge=1, le=MAX_OUTCOMES)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ActorIn(Strict):
@@ -42,16 +38,11 @@ class EventIn(ActorIn):
     outcomes: list[Label] = Field(min_length=2, max_length=MAX_OUTCOMES)
     closes_at: AwareDatetime | None = None
 
-    @model_validator(mode="after")
-    def _distinct_outcomes(self) -> "EventIn":
-        folded = [label.casefold() for label in self.outcomes]
-        if len(set(folded)) != len(folded):
-            raise ValueError("outcomes must all be different")
-        return self
-
 
 class OutcomeChoice(Strict):
     """An outcome by its id or by its position (1 = first), exactly one of the two."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("outcome_id", "position"))
 
     outcome_id: RowId | None = None
     position: Position | None = None
@@ -138,6 +129,11 @@ class BetPageOut(BaseModel):
     next_before_id: int | None
 
 
+class PayoutOut(BaseModel):
+    user_id: Snowflake | None
+    amount: int
+
+
 class SettlementOut(BaseModel):
     """The closed event and what moved: paid (winners shared the pool), refunded, or nothing to move."""
 
@@ -145,6 +141,8 @@ class SettlementOut(BaseModel):
     outcome: Literal["paid", "refunded", "no_bets"]
     paid_out: int
     recipients: int
+    top_payouts: list[PayoutOut] = Field(
+        description=f"the {TOP_PAYOUTS} largest payouts, largest first (ties: earliest bet); recipients counts all")
     transaction_id: int | None
     escrow_balance: int | None = Field(description="read back from balance_api: 0 once closed; null if unread")
 

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 from bet_api import views
 from bet_api.errors import (
     ClosesAtInPast,
+    DuplicateOutcomes,
     EventCancelled,
     EventNotFound,
     EventSettled,
-    IdempotencyKeyReused,
     NotAdmin,
 )
 from bet_api.models import CANCELLED, CANCELLING, LOCKED, OPEN, BetEvent, BetOutcome
 from bet_api.schemas import ActorIn, BetPageOut, EventIn, EventOut, EventPageOut
+from service_kit.errors import IdempotencyKeyReused
 from service_kit.idempotency import request_fingerprint
 from service_kit.identity import require_user_id
 
@@ -88,6 +89,8 @@ def event_view(session: Session, event: BetEvent) -> EventOut:
 
 def create_event(session: Session, *, guild_id: int, body: EventIn, key: str) -> Answer:
     """Record an event and its outcomes once per key; the creator must be a registered admin."""
+    if len({label.casefold() for label in body.outcomes}) != len(body.outcomes):
+        raise DuplicateOutcomes()
     require_admin(body, "create bet events")
     creator_id = require_user_id(session, body.actor_id)
     fingerprint = request_fingerprint({"op": "event", "guild": guild_id, **body.model_dump(mode="json")})

@@ -2,10 +2,10 @@
 
 from pydantic import Field, model_validator
 
-from service_kit.settings import ApiToken, ServiceSettings
+from service_kit.settings import ApiToken, DatabaseSettings
 
 
-class BetSettings(ServiceSettings):
+class BetSettings(DatabaseSettings):
     """A stake is one small ledger call; a settlement pays every winner in one, so it may take longer."""
 
     bet_api_token: ApiToken  # bet_api's own credential, presented to balance_api (which allows it escrow moves)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from bet_api import payout
+from bet_api.balance_client import BalanceClient, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
 from bet_api.errors import (
     EventCancelled,
     EventNotFound,
@@ -16,9 +17,7 @@ from bet_api.errors import (
     SettlementPending,
     StakePending,
 )
-from bet_api.ledger import Ledger, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
 from bet_api.locking import event_lock
-from service_kit.locks import pinned_session
 from bet_api.models import (
     CANCELLED,
     CANCELLING,
@@ -30,10 +29,11 @@ from bet_api.models import (
     BetStake,
 )
 from bet_api.placing import find_outcome
-from bet_api.schemas import ActorIn, SettleIn, SettlementOut
+from bet_api.schemas import TOP_PAYOUTS, ActorIn, PayoutOut, SettleIn, SettlementOut
 from bet_api.service import change_event, event_for_update, event_view, require_admin
 from bet_api.settings import BetSettings
 from bet_api.stakes import complete_stake
+from service_kit.locks import pinned_session
 
 logger = logging.getLogger("bet_api.settlement")
 SINK = "sink"
@@ -55,6 +55,10 @@ _SUMMARY = text(
     "SELECT coalesce(sum(payout), 0) AS paid_out, count(*) FILTER (WHERE payout > 0) AS recipients,"
     " bool_or(result = 'won') AS won FROM bets WHERE event_id = :event_id"
 )
+_TOP_PAYOUTS = text(
+    "SELECT u.discord_id AS user_id, b.payout AS amount FROM bets b JOIN users u ON u.id = b.user_id"
+    " WHERE b.event_id = :event_id AND b.payout > 0 ORDER BY b.payout DESC, b.id LIMIT :limit"
+)
 FINAL = {SETTLING: SETTLED, CANCELLING: CANCELLED}
 
 
@@ -66,19 +70,19 @@ class Closed:
     replayed: bool
 
 
-def settle_event(*, engine: Engine, ledger: Ledger, settings: BetSettings, guild_id: int, event_id: int,
+def settle_event(*, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int,
                  body: SettleIn) -> Closed:
     require_admin(body, "settle bet events")
     return _close(engine, ledger, settings, guild_id, event_id, body)
 
 
-def cancel_event(*, engine: Engine, ledger: Ledger, settings: BetSettings, guild_id: int, event_id: int,
+def cancel_event(*, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int,
                  actor: ActorIn) -> Closed:
     require_admin(actor, "cancel bet events")
     return _close(engine, ledger, settings, guild_id, event_id, None)
 
 
-def _close(engine: Engine, ledger: Ledger, settings: BetSettings, guild_id: int, event_id: int,
+def _close(engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int,
            winner: SettleIn | None) -> Closed:
     """One request per event at a time: the first records the pending state and pays; the rest replay it."""
     with pinned_session(engine) as session:
@@ -113,7 +117,7 @@ def _begin(session: Session, guild_id: int, event_id: int, winner: SettleIn | No
     raise EventSettled(event.id, event.winning_outcome_id)
 
 
-def finish(session: Session, ledger: Ledger, event_id: int, *, wait_s: float) -> bool:
+def finish(session: Session, ledger: BalanceClient, event_id: int, *, wait_s: float) -> bool:
     """Resolve the stakes still in flight, then pay the whole escrow out in one transaction; False if done."""
     event = session.get_one(BetEvent, event_id, populate_existing=True)
     if event.status not in FINAL:
@@ -162,7 +166,7 @@ def settlement_move(event: BetEvent, results: list[payout.Result], discord_ids: 
                 reason=f"bet event #{event.id} {'settled' if won else 'refunded'}", legs=legs)
 
 
-def _pay(ledger: Ledger, event: BetEvent, results: list[payout.Result],
+def _pay(ledger: BalanceClient, event: BetEvent, results: list[payout.Result],
          discord_ids: dict[int, int | None]) -> int | None:
     """The transaction id of the payout, or None when nobody bet and nothing moves."""
     if not results:
@@ -180,6 +184,7 @@ def summary(session: Session, event_id: int) -> SettlementOut:
     event = session.get_one(BetEvent, event_id, populate_existing=True)
     row = session.execute(_SUMMARY, {"event_id": event_id}).one()
     outcome = "no_bets" if not row.paid_out else "paid" if row.won else "refunded"
+    top = session.execute(_TOP_PAYOUTS, {"event_id": event_id, "limit": TOP_PAYOUTS}).mappings().all()
     return SettlementOut(event=event_view(session, event), outcome=cast(SettledAs, outcome), paid_out=row.paid_out,
-                         recipients=row.recipients, transaction_id=event.settlement_transaction_id,
-                         escrow_balance=None)
+                         recipients=row.recipients, top_payouts=[PayoutOut(**paid) for paid in top],
+                         transaction_id=event.settlement_transaction_id, escrow_balance=None)

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bet_api.balance_client import BalanceClient, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
 from bet_api.errors import Busy, StakePending
-from bet_api.ledger import Ledger, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
 from service_kit.locks import lock_wait_expired, wait_at_most
 
 logger = logging.getLogger("bet_api.stakes")
@@ -51,7 +51,7 @@ def stake_move(row) -> Move:
                 legs=[Leg(-row.amount, discord_id=row.discord_id), Leg(row.amount, system=escrow_code(row.event_id))])
 
 
-def complete_stake(session: Session, ledger: Ledger, stake_id: int, *, wait_s: float,
+def complete_stake(session: Session, ledger: BalanceClient, stake_id: int, *, wait_s: float,
                    skip_locked: bool = False) -> StakeResult:
     """Post a pending stake (or learn it was posted) and record the answer, holding the stake's row lock."""
     session.commit()
@@ -87,7 +87,7 @@ def complete_stake(session: Session, ledger: Ledger, stake_id: int, *, wait_s: f
     return StakeResult(CONFIRMED)
 
 
-def _post(ledger: Ledger, row) -> int:
+def _post(ledger: BalanceClient, row) -> int:
     """A member forgotten since the stake has no Discord id to post by: then only a move already made counts."""
     if row.discord_id is None:
         found = ledger.find(stake_key(row.id))

@@ -1,4 +1,4 @@
-"""ButecoBot: owns the aiohttp session, the plugin registry and the service clients (advanced_startup style)."""
+"""ButecoBot: owns the aiohttp session, the plugin registry and its loader (advanced_startup style)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,14 @@ from collections.abc import Mapping
 
 import aiohttp
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from .core.boundary import BOT_TOKEN_ENV
+from .core.discovery import CORE_EXTENSION
 from .core.errors import ButecoTree
-from .core.help import CORE
 from .core.i18n import CatalogTranslator
-from .core.loader import PluginLoader
-from .core.manifest import HelpEntry
-from .core.registry import CORE_EXTENSION, Plugin
-from .core.services import ServiceClient, ServiceUnavailable
+from .core.loader import PluginLoader, PluginSource
+from .core.registry import PluginRegistry
 from .settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -34,11 +31,13 @@ class ButecoBot(commands.Bot):
                          tree_cls=ButecoTree, help_command=None, allowed_mentions=discord.AllowedMentions.none(),
                          guild_ready_timeout=settings.guild_ready_timeout)
         self.settings = settings
-        self.env = dict(os.environ if env is None else env)
+        self.env = dict(os.environ if env is None else env)  # also what each plugin's own settings are read from
         self.session: aiohttp.ClientSession | None = None
-        self.plugins: dict[str, Plugin] = {}
-        self.services: dict[str, ServiceClient] = {}
-        self.loader = PluginLoader(self)
+        self.registry = PluginRegistry()
+        # What manifests read (URLs, required_env, token_env): the environment, BOT_API_TOKEN from the settings.
+        manifest_env = {**self.env, BOT_TOKEN_ENV: settings.bot_api_token.get_secret_value()}
+        self.loader = PluginLoader(self.registry, self,
+                                   PluginSource(settings.plugins_dir, manifest_env, settings.first_party_plugins))
         self.tree_hash: str | None = None
         self.sync_count = 0
 
@@ -48,10 +47,11 @@ class ButecoBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self.registry.open(self.session)
         await self.tree.set_translator(CatalogTranslator())
         await self.load_extension(CORE_EXTENSION)
         await self.loader.load_all()
-        for plugin in self.plugins.values():
+        for plugin in self.registry.plugins.values():
             level = logging.WARNING if plugin.state == "failed" else logging.INFO
             log.log(level, "plugin %s: %s%s", plugin.id, plugin.state, f" ({plugin.reason})" if plugin.reason else "")
         await self.sync_commands()
@@ -61,30 +61,10 @@ class ButecoBot(commands.Bot):
         if self.session is not None:
             await self.session.close()
 
-    def plugin_env(self) -> dict[str, str]:
-        """What manifests read (URLs, required_env, token_env): the environment, BOT_API_TOKEN from the settings."""
-        return {**self.env, BOT_TOKEN_ENV: self.settings.bot_api_token.get_secret_value()}
-
-    def service(self, plugin_id: str) -> ServiceClient:
-        """The client of a loaded plugin's service; ServiceUnavailable when that plugin is not loaded."""
-        client = self.services.get(plugin_id)
-        if client is None:
-            raise ServiceUnavailable(plugin_id, "plugin not loaded")
-        return client
-
-    def service_display_names(self, locale: discord.Locale | str) -> dict[str, str]:
-        lang = locale.value if isinstance(locale, discord.Locale) else str(locale)
-        return {pid: p.display_name(lang) for pid, p in self.plugins.items()}
-
-    def owner_of(self, command: app_commands.Command) -> str:
-        """The plugin a command belongs to: declared in extras, else by the module that defined it."""
-        return command.extras.get("plugin") or self.loader.owner_of_module(command.module) or CORE
-
-    def help_entry(self, plugin_id: str, qualified_name: str) -> HelpEntry | None:
-        plugin = self.plugins.get(plugin_id)
-        if plugin is None or plugin.manifest is None:
-            return None
-        return next((h for h in plugin.manifest.help if h.command == qualified_name), None)
+    async def reload_plugins(self) -> bool:
+        """/plugins reload: re-read manifests, reload extensions, resync only if the tree changed."""
+        await self.loader.reload()
+        return await self.sync_commands()
 
     async def tree_payload(self) -> list[dict]:
         """The JSON Discord would receive for the current scope, translations included."""

@@ -1,12 +1,13 @@
-"""The bot's settings, read from the environment (pydantic-settings) when it starts."""
+"""The core bot's settings, read from the environment when it starts, and the base of each plugin's own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 def _comma_list(value: Any) -> Any:
@@ -19,7 +20,6 @@ class BotSettings(BaseSettings):
 
     GUILD_READY_TIMEOUT is discord.py's idle wait for more GUILD_CREATEs before READY: 0.5 s, not discord.py's
     2 s, because without the members intent nothing is chunked and a late guild still arrives as an event.
-    AI_USAGE_COST is what one /ask costs (0: free); AI_COOLDOWN_SECONDS is each member's wait between answers.
     BOT_API_TOKEN is the bot's own credential; only the FIRST_PARTY_PLUGINS may have it sent to their service.
     """
 
@@ -33,10 +33,7 @@ class BotSettings(BaseSettings):
     dev_guild_id: int | None = Field(default=None, gt=0)
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
-    transfer_confirm_above: int = Field(default=1000, ge=0)
     guild_ready_timeout: float = Field(default=0.5, ge=0, le=60)
-    ai_usage_cost: int = Field(default=10, ge=0, le=10**12)
-    ai_cooldown_seconds: float = Field(default=30, ge=0, le=86400)
     log_level: str = "INFO"
 
     @field_validator("bot_api_token")
@@ -45,3 +42,23 @@ class BotSettings(BaseSettings):
         if len(token.get_secret_value()) < 16:
             raise ValueError("BOT_API_TOKEN must be at least 16 characters")
         return token
+
+
+class PluginSettings(BaseSettings):
+    """A plugin's own settings, in its command module, read when it loads: a bad value fails that plugin alone."""
+
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   **sources: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # only what from_env hands over: the bot's environment, not the process's
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Self:
+        """The fields whose variable `env` sets, the defaults for the rest; ValueError naming each bad variable."""
+        try:
+            return cls(**{name: env[name.upper()] for name in cls.model_fields if name.upper() in env})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"{cls.__name__}: {problems}") from None

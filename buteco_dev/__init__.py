@@ -1,1 +1,10 @@
-"""Developer tooling: `python -m buteco_dev run` (what `make run` calls) starts the whole stack locally."""
+"""Runs the stack on this machine, for `make run` (`python -m buteco_dev run`), the tests and the benchmarks.
+
+PostgreSQL (postgres.py), the TypeORM migrations (migrations.py), service processes in any language
+(processes.py), which services exist and how to run them (catalogue.py), who gets which credential
+(credentials.py), and the local Discord with its console (world.py, console.py).
+"""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]

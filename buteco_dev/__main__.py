@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .services import REPO_ROOT
+from . import REPO_ROOT
 from .stack import Stack, shown
 
 BOT_READY_TIMEOUT_S = 60.0
@@ -29,8 +29,8 @@ async def _wait_bot_ready(world, bot, timeout: float = BOT_READY_TIMEOUT_S) -> N
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not (world.emulator.gateway.is_ready() and world.commands()):
-        if bot.proc.poll() is not None:
-            raise RuntimeError(f"the bot exited with {bot.proc.returncode}; see {shown(bot.log_path)}")
+        if not bot.running:
+            raise RuntimeError(f"the bot exited with {bot.exit_code}; see {shown(bot.log_path)}")
         if loop.time() > deadline:
             raise RuntimeError(f"the bot did not connect in {timeout:.0f} s; see {shown(bot.log_path)}")
         await asyncio.sleep(0.1)
@@ -57,10 +57,10 @@ async def _until_stopped(*waits) -> None:
 
 async def _watch(child) -> None:
     """Ends the run (as a failure) when the child dies on its own."""
-    while child.proc.poll() is None:
+    while child.running:
         await asyncio.sleep(0.5)
     where = f"; see {shown(child.log_path)}" if child.log_path else ""
-    raise RuntimeError(f"the {child.name} exited with {child.proc.returncode}{where}")
+    raise RuntimeError(f"the {child.name} exited with {child.exit_code}{where}")
 
 
 async def run_local(stack) -> None:

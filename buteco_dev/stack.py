@@ -1,8 +1,10 @@
-"""Start and stop the local stack: PostgreSQL, the migrations, every service, the bot. Nothing outlives it.
+"""`make run`'s stack: a durable PostgreSQL, the migrations, every catalogued service, the bot. Nothing outlives it.
 
-Each child runs in its own session (its own process group), so a stop signals the whole group (uvicorn's and
-PostgreSQL's workers included), SIGTERM first, SIGKILL after a grace period. Ctrl-C, SIGTERM, SIGHUP and
-interpreter exit (atexit) all end in Stack.stop(). The pids of the last run stay in <data dir>/pids.json.
+Each child is a processes.ChildProcess in its own process group, so a stop signals the whole group (uvicorn's and
+PostgreSQL's workers included), SIGTERM first (SIGINT, a fast shutdown, for PostgreSQL), SIGKILL after a grace
+period. Each process gets the credentials its compose container gets (credentials.py). Ctrl-C, SIGTERM, SIGHUP and
+interpreter exit (atexit) all end in Stack.stop(); a later run reaps what a killed one left (reap_previous). The
+pids of the last run stay in <data dir>/pids.json.
 """
 
 from __future__ import annotations
@@ -14,54 +16,22 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.support import migrations
-from tests.support.db_roles import role_url
-from tests.support.postgres import free_port
-
-from .credentials import Grant, bot_grant, is_secret, run_secrets, service_grant
-from .postgres import LocalPostgres
-from .services import REPO_ROOT, ServiceSpec, command_for, compose_services, discover
-
-
-@dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen
-    log_path: Path | None
-
-    def terminate(self) -> None:
-        if self.proc.poll() is None:
-            _signal_group(self.proc.pid, signal.SIGTERM)
-
-    def finish(self, grace: float = 10.0) -> None:
-        """Wait for a terminated child, then SIGKILL whatever of its process group is still alive."""
-        try:
-            self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
-        _signal_group(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
+from . import REPO_ROOT, migrations
+from .catalogue import command_for, compose, discover
+from .credentials import Grant, bot_grant, is_secret, role_url, run_secrets, service_grant
+from .environment import read_env_file
+from .postgres import Postgres
+from .processes import ChildProcess, ServiceProcess, ServiceStartError, free_port, signal_group
 
 
 def shown(path: Path | str) -> str:
     """A path as the person typed it: relative to the current directory when it is inside it."""
     relative = os.path.relpath(path)
     return str(path) if relative.startswith("..") else relative
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 MARKER = "BUTECO_DEV_RUN"
@@ -89,7 +59,7 @@ def reap_previous(data_dir: Path) -> int:
     leaders = [pid for pid in _marked(data_dir) if _session_of(pid) == pid]
     for pid in leaders:
         postgres = _proc(pid, "comm").strip() == b"postgres"
-        _signal_group(pid, signal.SIGINT if postgres else signal.SIGTERM)
+        signal_group(pid, signal.SIGINT if postgres else signal.SIGTERM)
     deadline = time.monotonic() + 10
     while _marked(data_dir) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -117,19 +87,6 @@ def port_free(port: int) -> bool:
             return False
 
 
-def read_env_file(path: Path | None) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (comments, blanks and empty values skipped; quotes removed)."""
-    if path is None or not path.is_file():
-        return {}
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.strip().partition("=")
-        value = value.strip().strip("\"'")
-        if sep and key and not key.startswith("#") and value:
-            values[key.strip()] = value
-    return values
-
-
 class Stack:
     def __init__(self, data_dir: Path, *, env_file: Path | None = None, free_ports: bool = False) -> None:
         self.data_dir = data_dir.resolve()
@@ -143,14 +100,15 @@ class Stack:
         self.reaped = reap_previous(self.data_dir)
         self.env = {**read_env_file(env_file), **os.environ, "PYTHONUNBUFFERED": "1", MARKER: str(self.data_dir)}
         self.specs = discover(free_ports=free_ports)
-        compose = compose_services()
-        self.grants = {spec.name: service_grant(compose.get(spec.name), package=spec.package,
+        services = compose().get("services", {})
+        self.grants = {spec.name: service_grant(services.get(spec.name), package=spec.package,
                                                 token_env=spec.token_env) for spec in self.specs}
-        self.bot_grant = bot_grant(compose.get("bot"), [spec.token_env for spec in self.specs])
+        self.bot_grant = bot_grant(services.get("bot"), [spec.token_env for spec in self.specs])
         self.secrets = run_secrets([*self.grants.values(), self.bot_grant], self.env)
-        self.postgres = LocalPostgres(self.data_dir / "pgdata", self.logs / "postgres.log",
-                                      env={**os.environ, MARKER: str(self.data_dir)})
-        self.children: list[Child] = []
+        self.postgres = Postgres.durable(self.data_dir / "pgdata", log_path=self.logs / "postgres.log",
+                                         database="buteco", env={**os.environ, MARKER: str(self.data_dir)})
+        self.children: list[ChildProcess] = []
+        self._pids: list[dict] = []
         atexit.register(self.stop)
 
     def child_env(self, grant: Grant) -> dict[str, str]:
@@ -164,11 +122,10 @@ class Stack:
 
     def start_backend(self, say=print) -> None:
         """PostgreSQL, migrations, then every service in parallel, each waited for on /health."""
-        created = self.postgres.prepare()
         self.postgres.start()
-        self._record(Child("postgres", self.postgres.proc, self.postgres.log_path))
+        self._record(self.postgres.process)
         where = shown(self.postgres.data_dir)
-        say(f"  postgres     {self.postgres.url}  ({'new cluster in' if created else 'data in'} {where})")
+        say(f"  postgres     {self.postgres.url}  ({'new cluster in' if self.postgres.created else 'data in'} {where})")
         if migrations.migration_service_present():
             migrations.ensure_built()
             passwords = {g.password_variable: self.secrets[g.password_variable] for g in self.grants.values() if g.role}
@@ -192,41 +149,40 @@ class Stack:
                 say(f"  {spec.name:<12} skipped: {exc}")
                 continue
             env = {**self.child_env(self.grants[spec.name]), "PORT": str(spec.port), "HOST": "127.0.0.1"}
-            waiting.append((spec, self._spawn(spec.name, command, env)))
-        for spec, child in waiting:
-            say(f"  {spec.name:<12} {spec.url}  {self._wait_healthy(spec, child)}")
+            service = ServiceProcess(spec.name, command, port=spec.port, env=env, log_path=self._fresh_log(spec.name),
+                                     startup_timeout=30.0)
+            waiting.append(self._record(service.spawn()))
+        for service in waiting:
+            say(f"  {service.name:<12} {service.url}  {self._health(service)}")
 
-    def start_bot(self, env: dict[str, str], *, log: bool = True) -> Child:
+    def start_bot(self, env: dict[str, str], *, log: bool = True) -> ChildProcess:
         """`python -m buteco_bot` with the services' URLs; log=False lets it write to this terminal."""
-        return self._spawn("bot", [sys.executable, "-m", "buteco_bot"],
-                           {**self.child_env(self.bot_grant), "PLUGINS_DIR": str(REPO_ROOT / "plugins"), **env},
-                           log=log)
+        bot = ChildProcess("bot", [sys.executable, "-m", "buteco_bot"],
+                           env={**self.child_env(self.bot_grant), "PLUGINS_DIR": str(REPO_ROOT / "plugins"), **env},
+                           log_path=self._fresh_log("bot") if log else None)
+        return self._record(bot.spawn())
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str], *, log: bool = True) -> Child:
-        log_path = self.logs / f"{name}.log" if log else None
-        with open(log_path or os.devnull, "wb") as out:
-            proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=out if log else None, stderr=subprocess.STDOUT if log else None,
-                                    start_new_session=True)
-        return self._record(Child(name, proc, log_path))
+    def _fresh_log(self, name: str) -> Path:
+        """logs/<name>.log, emptied: each run's log holds that run only."""
+        path = self.logs / f"{name}.log"
+        path.write_bytes(b"")
+        return path
 
-    def _record(self, child: Child) -> Child:
+    def _record(self, child: ChildProcess) -> ChildProcess:
         self.children.append(child)
-        pids = [{"name": c.name, "pid": c.proc.pid} for c in self.children]
-        (self.data_dir / "pids.json").write_text(json.dumps(pids, indent=1))
+        self._pids.append({"name": child.name, "pid": child.pid})
+        (self.data_dir / "pids.json").write_text(json.dumps(self._pids, indent=1))
         return child
 
-    def _wait_healthy(self, spec: ServiceSpec, child: Child, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if child.proc.poll() is not None:
-                return f"EXITED ({child.proc.returncode}); see {shown(child.log_path)}"
-            try:
-                body = httpx.get(f"{spec.url}/health", timeout=1.0, trust_env=False).json()
-                return str(body.get("status", "?")) if isinstance(body, dict) else "answering"
-            except (httpx.HTTPError, ValueError):
-                time.sleep(0.1)
-        return f"NOT ANSWERING after {timeout:.0f} s; see {shown(child.log_path)}"
+    @staticmethod
+    def _health(service: ServiceProcess) -> str:
+        """What its /health says; or how it failed to start, without stopping the others."""
+        try:
+            return service.wait_healthy()
+        except ServiceStartError as exc:
+            if exc.exit_code is not None:
+                return f"EXITED ({exc.exit_code}); see {shown(service.log_path)}"
+            return f"NOT ANSWERING after {service.startup_timeout:.0f} s; see {shown(service.log_path)}"
 
     def stop(self) -> None:
         """Bot first, then the services, PostgreSQL last; idempotent (atexit calls it again)."""

@@ -3,9 +3,12 @@
 from fastapi import APIRouter, Response
 
 from client_api import service
+from client_api.errors import RegistrationContended
 from client_api.schemas import AfterId, Forgotten, PageLimit, RegisterIn, RenameIn, User, UserIdPath, UserPage
 from service_kit.auth import Permissions
 from service_kit.db import SessionDep
+from service_kit.identity import UserNotFound
+from service_kit.openapi import refusals
 from service_kit.types import SnowflakePath
 
 router = APIRouter(tags=["users"])
@@ -19,12 +22,14 @@ PERMISSIONS = Permissions({  # who may call each route (default deny): members a
     "get_user": ONLY_THE_BOT,
 })
 
-_NOT_FOUND = {404: {"description": "no active member with that id (code user_not_found)"}}
+_NOT_FOUND = refusals(UserNotFound)
 
 
 @router.post(
-    "/users",
-    responses={201: {"model": User, "description": "registered now"}, 200: {"description": "already registered"}},
+    "/users", status_code=201,
+    responses=refusals(RegistrationContended, responses={
+        201: {"description": "registered now"},
+        200: {"model": User, "description": "already registered (the name is refreshed when one is given)"}}),
 )
 def register(body: RegisterIn, session: SessionDep, response: Response) -> User:
     """Get-or-create: 201 the first time a Discord id is seen, 200 afterwards (the name is refreshed if given)."""

@@ -7,24 +7,16 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from client_api.models import DISPLAY_NAME_MAX
-from service_kit.types import CLEAN_LINE, SNOWFLAKE_MAX, Snowflake
+from service_kit.types import DIGITS_ONLY, ID_IN_PATH, SNOWFLAKE_MAX, TRIMMED_LINE, Snowflake, Strict
 
-DisplayName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPLAY_NAME_MAX),
-    CLEAN_LINE,
-]
-"""A member's name as shown in embeds and leaderboards: 1-100 characters once trimmed, one clean line."""
+DisplayName = Annotated[str, StringConstraints(max_length=DISPLAY_NAME_MAX), TRIMMED_LINE]
+"""A member's name as shown in embeds and leaderboards: up to 100 characters, one clean line, stored trimmed."""
 
-UserIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="an internal user id")]
-PageLimit = Annotated[int, Query(ge=1, le=200, description="how many users per page")]
-AfterId = Annotated[int | None, Query(ge=0, le=SNOWFLAKE_MAX, description="next_after_id of the previous page")]
-
-
-class Strict(BaseModel):
-    """Unknown fields are refused, so a typo (displayname) is a 422 rather than a silently ignored name."""
-
-    model_config = ConfigDict(extra="forbid")
+UserIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="an internal user id"), DIGITS_ONLY,
+                      ID_IN_PATH]
+PageLimit = Annotated[int, Query(ge=1, le=200, description="how many users per page"), DIGITS_ONLY]
+AfterId = Annotated[int | None, Query(ge=0, le=SNOWFLAKE_MAX, description="next_after_id of the previous page"),
+                    DIGITS_ONLY]
 
 
 class RegisterIn(Strict):

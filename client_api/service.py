@@ -8,8 +8,9 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from client_api.errors import RegistrationContended, UserNotFound
+from client_api.errors import RegistrationContended
 from client_api.models import User
+from service_kit.identity import UserNotFound
 
 logger = logging.getLogger("client_api.service")
 

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from coin_api.balance_client import BalanceClient, CreditNotConfirmed, CreditRefused, DailyCredit
 from coin_api.errors import ClaimInProgress, CreditPending, LedgerRejected
-from coin_api.ledger import CreditNotConfirmed, CreditRefused, DailyCredit, Ledger
 from coin_api.models import DailyClaim
 from service_kit.identity import find_discord_id
 from service_kit.locks import advisory_key, advisory_lock, pinned_session
@@ -36,7 +36,7 @@ def member_lock(session: Session, *, guild_id: int, user_id: int, wait_s: float)
         yield held
 
 
-def credit_claim(session: Session, ledger: Ledger, claim: DailyClaim, discord_id: int) -> DailyClaim:
+def credit_claim(session: Session, ledger: BalanceClient, claim: DailyClaim, discord_id: int) -> DailyClaim:
     """Post the claim with its own key, then mark it credited; the caller holds the member's lock."""
     credit = DailyCredit(guild_id=claim.guild_id, user_id=claim.user_id, discord_id=discord_id,
                          claim_number=claim.claim_number, streak=claim.streak, amount=claim.amount)
@@ -69,7 +69,7 @@ class ReconcileReport:
     failed: int
 
 
-def reconcile_pending(*, engine: Engine, ledger: Ledger, limit: int = 500) -> ReconcileReport:
+def reconcile_pending(*, engine: Engine, ledger: BalanceClient, limit: int = 500) -> ReconcileReport:
     """Complete claims whose credit was never confirmed, oldest first; stops when the ledger is unreachable."""
     with Session(engine) as session:
         pending = session.execute(

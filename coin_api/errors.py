@@ -17,12 +17,6 @@ class DailyAlreadyClaimed(ConflictError):
         )
 
 
-class IdempotencyKeyReused(ConflictError):
-    """The key already recorded another member's (or guild's) claim."""
-
-    code = "idempotency_key_reused"
-
-
 class CreditPending(UnavailableError):
     """The claim is recorded but the ledger has not confirmed paying it; any retry completes it."""
 

@@ -6,8 +6,8 @@ import threading
 from fastapi import FastAPI
 
 from coin_api import __version__
+from coin_api.balance_client import BalanceClient
 from coin_api.crediting import reconcile_pending
-from coin_api.ledger import Ledger
 from coin_api.routes import PERMISSIONS, router
 from coin_api.rules import DailyRules
 from coin_api.settings import CoinSettings
@@ -30,7 +30,7 @@ def _reconcile_in_background(app: FastAPI) -> None:
 def _on_startup(app: FastAPI) -> None:
     """Wires the ledger client and the rules from settings, then reconciles without blocking start-up."""
     settings: CoinSettings = app.state.settings
-    app.state.ledger = Ledger(
+    app.state.ledger = BalanceClient(
         InternalClient(settings.balance_api_url, settings.coin_api_token, settings.balance_api_timeout_s)
     )
     app.state.rules = DailyRules(

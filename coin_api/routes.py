@@ -6,15 +6,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from coin_api import service
+from coin_api.balance_client import BalanceClient
 from coin_api.crediting import reconcile_pending
-from coin_api.ledger import Ledger
+from coin_api.errors import ClaimInProgress, CreditPending, DailyAlreadyClaimed, LedgerRejected
 from coin_api.rules import DailyRules
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut, ReconcileOut
 from coin_api.settings import CoinSettings
 from service_kit.auth import Permissions
 from service_kit.db import SessionDep
 from service_kit.deps import EngineDep, get_settings
-from service_kit.types import IdempotencyKey, SnowflakePath
+from service_kit.errors import IdempotencyKeyReused
+from service_kit.identity import UserNotFound
+from service_kit.openapi import refusals, replayed
+from service_kit.types import DIGITS_ONLY, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["daily"])
 ONLY_THE_BOT = {"bot"}
@@ -27,7 +31,7 @@ PERMISSIONS = Permissions({  # who may call each route (default deny)
 CLAIM_NUMBER_MAX = 2**31 - 1
 
 
-def get_ledger(request: Request) -> Ledger:
+def get_ledger(request: Request) -> BalanceClient:
     return request.app.state.ledger
 
 
@@ -36,11 +40,13 @@ def get_rules(request: Request) -> DailyRules:
 
 
 SettingsDep = Annotated[CoinSettings, Depends(get_settings)]
-LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+LedgerDep = Annotated[BalanceClient, Depends(get_ledger)]
 RulesDep = Annotated[DailyRules, Depends(get_rules)]
 
 
-@router.post("/guilds/{guild_id}/members/{discord_id}/daily", status_code=201)
+@router.post("/guilds/{guild_id}/members/{discord_id}/daily", status_code=201, responses=refusals(
+    UserNotFound, DailyAlreadyClaimed, IdempotencyKeyReused, CreditPending, ClaimInProgress, LedgerRejected,
+    responses=replayed(ClaimOut)))
 def claim_daily(guild_id: SnowflakePath, discord_id: SnowflakePath, key: IdempotencyKey, engine: EngineDep,
                 ledger: LedgerDep, daily: RulesDep, settings: SettingsDep, response: Response) -> ClaimOut:
     outcome = service.claim_daily(
@@ -53,16 +59,17 @@ def claim_daily(guild_id: SnowflakePath, discord_id: SnowflakePath, key: Idempot
     return outcome.claim
 
 
-@router.get("/guilds/{guild_id}/members/{discord_id}/daily")
+@router.get("/guilds/{guild_id}/members/{discord_id}/daily", responses=refusals(UserNotFound))
 def daily_status(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
                  daily: RulesDep) -> DailyStatusOut:
     return service.daily_status(session, daily=daily, guild_id=guild_id, discord_id=discord_id)
 
 
-@router.get("/guilds/{guild_id}/members/{discord_id}/daily/history")
+@router.get("/guilds/{guild_id}/members/{discord_id}/daily/history", responses=refusals(UserNotFound))
 def daily_history(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
-                  limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                  before_number: Annotated[int | None, Query(ge=1, le=CLAIM_NUMBER_MAX)] = None) -> ClaimPageOut:
+                  limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
+                  before_number: Annotated[int | None, Query(ge=1, le=CLAIM_NUMBER_MAX), DIGITS_ONLY] = None,
+                  ) -> ClaimPageOut:
     return service.claim_history(
         session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_number=before_number
     )

@@ -8,14 +8,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from coin_api import rules
+from coin_api.balance_client import BalanceClient
 from coin_api.crediting import credit_claim, member_lock
-from service_kit.locks import pinned_session
-from coin_api.errors import DailyAlreadyClaimed, IdempotencyKeyReused
-from coin_api.ledger import Ledger
+from coin_api.errors import DailyAlreadyClaimed
 from coin_api.models import DailyClaim
 from coin_api.rules import DailyRules, LastClaim
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut
+from service_kit.errors import IdempotencyKeyReused
 from service_kit.identity import require_user_id
+from service_kit.locks import pinned_session
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def _refuse(last: DailyClaim, daily: DailyRules) -> DailyAlreadyClaimed:
     return DailyAlreadyClaimed(due)
 
 
-def claim_daily(*, engine: Engine, ledger: Ledger, daily: DailyRules, lock_wait_s: float, guild_id: int,
+def claim_daily(*, engine: Engine, ledger: BalanceClient, daily: DailyRules, lock_wait_s: float, guild_id: int,
                 discord_id: int, key: str) -> ClaimOutcome:
     """Record one claim per cooldown window, commit it, then have the ledger pay it under the claim's key."""
     with pinned_session(engine) as session:
@@ -84,7 +85,7 @@ def claim_daily(*, engine: Engine, ledger: Ledger, daily: DailyRules, lock_wait_
             return _claim_locked(session, ledger, daily, guild_id, user_id, discord_id, key)
 
 
-def _claim_locked(session: Session, ledger: Ledger, daily: DailyRules, guild_id: int, user_id: int,
+def _claim_locked(session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int,
                   discord_id: int, key: str) -> ClaimOutcome:
     replayed = _by_key(session, key, guild_id, user_id)
     if replayed is not None:
@@ -111,11 +112,11 @@ def _claim_locked(session: Session, ledger: Ledger, daily: DailyRules, guild_id:
     return ClaimOutcome.of(credit_claim(session, ledger, claim, discord_id), 201)
 
 
-def _completed(session: Session, ledger: Ledger, claim: DailyClaim, discord_id: int) -> DailyClaim:
+def _completed(session: Session, ledger: BalanceClient, claim: DailyClaim, discord_id: int) -> DailyClaim:
     return claim if claim.credited else credit_claim(session, ledger, claim, discord_id)
 
 
-def _lost_race(session: Session, ledger: Ledger, daily: DailyRules, guild_id: int, user_id: int,
+def _lost_race(session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int,
                discord_id: int, key: str) -> ClaimOutcome:
     """Another insert won the claim number or the key: answer as if this request had come second."""
     replayed = _by_key(session, key, guild_id, user_id)

@@ -2,11 +2,11 @@
 
 from pydantic import Field, model_validator
 
-from service_kit.settings import ApiToken, ServiceSettings
+from service_kit.settings import ApiToken, DatabaseSettings
 from service_kit.types import MAX_AMOUNT
 
 
-class CoinSettings(ServiceSettings):
+class CoinSettings(DatabaseSettings):
     """The daily reward's tuning; the grace must cover the cooldown or no streak could ever grow."""
 
     coin_api_token: ApiToken  # coin_api's own credential, presented to balance_api (which allows it daily credits)

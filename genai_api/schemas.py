@@ -2,29 +2,20 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from service_kit.types import CLEAN_TEXT
+from service_kit.types import CLEAN_TEXT, Strict, TextRule
 
 PROMPT_MAX_CHARS = 4000
 MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
 
-
-def _not_blank(value: str) -> str:
-    """A prompt of spaces would cost a provider call for nothing."""
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-Prompt = Annotated[str, Field(min_length=1, max_length=PROMPT_MAX_CHARS), AfterValidator(_not_blank), CLEAN_TEXT]
+Prompt = Annotated[str, Field(min_length=1, max_length=PROMPT_MAX_CHARS), TextRule(multiline=True, required=True)]
+"""Sent as written; a prompt of spaces would cost a provider call for nothing, so it is refused."""
 SystemPrompt = Annotated[str, Field(max_length=PROMPT_MAX_CHARS), CLEAN_TEXT]
 
 
-class GenerateIn(BaseModel):
+class GenerateIn(Strict):
     """Unknown fields are refused, so a typo (system) is a 422 rather than a silently dropped instruction."""
-
-    model_config = ConfigDict(extra="forbid")
 
     prompt: Prompt
     system_prompt: SystemPrompt | None = None

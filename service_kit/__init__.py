@@ -4,11 +4,12 @@ from service_kit.app import create_service_app
 from service_kit.auth import CallerDep, Permissions
 from service_kit.db import SessionDep
 from service_kit.errors import ConflictError, NotFoundError, ServiceError, UnavailableError, UnprocessableError
-from service_kit.settings import ServiceSettings
+from service_kit.settings import DatabaseSettings, ServiceSettings
 
 __all__ = [
     "CallerDep",
     "ConflictError",
+    "DatabaseSettings",
     "NotFoundError",
     "Permissions",
     "ServiceError",

@@ -4,10 +4,11 @@ import hmac
 from collections.abc import Iterable, Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from service_kit.errors import ServiceError
+from service_kit.errors import ServiceError, Unauthorized
 from service_kit.settings import ServiceSettings, SettingsError
 
 CALLER_TOKENS = {"bot": "bot_api_token", "coin_api": "coin_api_token", "bet_api": "bet_api_token"}
@@ -37,6 +38,10 @@ class Permissions:
     def callers(self) -> frozenset[str]:
         """The callers whose credentials the service must hold: everyone named in some row."""
         return frozenset().union(*self.table.values())
+
+    def may_refuse(self, operation: str) -> bool:
+        """Whether a caller the service accepts may still be refused this operation (403 in its contract)."""
+        return self.table.get(operation, frozenset()) != self.callers
 
     def check(self, caller: str, operation: str) -> None:
         if caller not in self.table.get(operation, ()):
@@ -86,13 +91,17 @@ class Credentials:
         return found
 
 
-async def authenticate(request: Request) -> str:
+BEARER = HTTPBearer(auto_error=False, scheme_name="callerCredential",
+                    description="the caller's own credential (docs/architecture.md, Callers and permissions)")
+"""Reads `Authorization: Bearer <credential>`, and puts the scheme on every protected operation of the OpenAPI."""
+
+
+async def authenticate(request: Request,
+                       bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> str:
     """The caller behind the bearer token, else 401; async, as it never blocks: no thread-pool hand-off per request."""
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    caller = request.app.state.credentials.identify(presented) if scheme.lower() == "bearer" else None
+    caller = request.app.state.credentials.identify(bearer.credentials) if bearer is not None else None
     if caller is None:
-        raise HTTPException(status_code=401, detail="missing or unknown API credential",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized()
     return caller
 
 

@@ -1,20 +1,20 @@
-"""Engine and per-request session; services map tables but never create them."""
+"""Engine, per-request session and health check, for services with tables; they map tables but never create them."""
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from service_kit.settings import ServiceSettings
+from service_kit.settings import DatabaseSettings
 
 
 class Base(DeclarativeBase):
     """One metadata for every service's models, so the drift check sees them all."""
 
 
-def create_db_engine(settings: ServiceSettings, application_name: str) -> Engine:
+def create_db_engine(settings: DatabaseSettings, application_name: str) -> Engine:
     """A pooled engine whose statements time out instead of hanging a request forever."""
     return create_engine(
         settings.sqlalchemy_url,
@@ -27,6 +27,16 @@ def create_db_engine(settings: ServiceSettings, application_name: str) -> Engine
             "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=UTC",
         },
     )
+
+
+def database_check(app: FastAPI) -> str:
+    """/health's "database": one round trip on the pool, so a dead server or a wrong password shows at once."""
+    try:
+        with app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return "ok"
+    except Exception:  # noqa: BLE001 - any failure means the database does not answer
+        return "unreachable"
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -1,11 +1,12 @@
-"""GET /health: the one public route, telling whether this service and its database answer."""
+"""GET /health: public, telling whether this service and what it depends on (its database, if any) answer."""
 
 from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+
+from service_kit.openapi import HEALTH_RESPONSES, HealthOut
 
 HealthCheck = Callable[[FastAPI], str]
 """An extra check: returns "ok", or a short word for what is wrong ("unconfigured", "unreachable")."""
@@ -13,21 +14,11 @@ HealthCheck = Callable[[FastAPI], str]
 DEGRADED_STATES = frozenset({"unconfigured", "degraded"})
 
 
-def _database_check(app: FastAPI) -> str:
-    try:
-        with app.state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return "ok"
-    except Exception:  # noqa: BLE001 - any failure means the database does not answer
-        return "unreachable"
-
-
-def build_health_router(service: str, version: str, extra_checks: dict[str, HealthCheck]) -> APIRouter:
+def build_health_router(service: str, version: str, checks: dict[str, HealthCheck]) -> APIRouter:
     """Health answers 200 while the service can work, 503 when a dependency it needs is gone."""
     router = APIRouter()
-    checks: dict[str, HealthCheck] = {"database": _database_check, **extra_checks}
 
-    @router.get("/health", tags=["health"])
+    @router.get("/health", tags=["health"], response_model=HealthOut, responses=HEALTH_RESPONSES)
     async def health(request: Request) -> JSONResponse:
         results = {name: await run_in_threadpool(check, request.app) for name, check in checks.items()}
         failing = [state for state in results.values() if state != "ok"]

@@ -20,9 +20,24 @@ def find_discord_id(session: Session, user_id: int) -> int | None:
     return session.execute(_DISCORD_ID_BY_USER_ID, {"user_id": user_id}).scalar_one_or_none()
 
 
-def unknown_user(discord_id: int) -> NotFoundError:
-    """The 404 the bot turns into "that member has not registered yet"."""
-    return NotFoundError(f"user {discord_id} is not registered", code="user_not_found", user_id=str(discord_id))
+class UserNotFound(NotFoundError):
+    """No active member matches: the 404 the bot turns into "that member has not registered yet", in every service."""
+
+    code = "user_not_found"
+
+    @classmethod
+    def by_discord_id(cls, discord_id: int) -> "UserNotFound":
+        return cls(f"user {discord_id} is not registered", user_id=str(discord_id))
+
+    @classmethod
+    def by_id(cls, user_id: int) -> "UserNotFound":
+        """An internal id that was never issued, or whose member asked to be forgotten."""
+        return cls(f"user #{user_id} does not exist")
+
+
+def unknown_user(discord_id: int) -> UserNotFound:
+    """The 404 for a Discord id nobody registered."""
+    return UserNotFound.by_discord_id(discord_id)
 
 
 def require_user_id(session: Session, discord_id: int) -> int:

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+INTERNAL_ERROR_CODE = "internal_error"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 access_logger = logging.getLogger("service_kit.access")
 error_logger = logging.getLogger("service_kit.errors")
@@ -84,7 +85,8 @@ class RequestIdMiddleware:
 async def _send_internal_error(send: Send, request_id: str) -> None:
     """The one error shape, even for a crash: the caller gets the request id to quote."""
     body = json.dumps(
-        {"detail": "internal error; the request id is in the logs", "code": "internal_error", "request_id": request_id}
+        {"detail": "internal error; the request id is in the logs", "code": INTERNAL_ERROR_CODE,
+         "request_id": request_id}
     ).encode()
     await send({"type": "http.response.start", "status": 500,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})

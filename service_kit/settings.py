@@ -1,4 +1,4 @@
-"""Typed settings shared by every service; a missing secret stops start-up with a readable message."""
+"""Typed settings of every service, a database only for those with tables; a missing one stops start-up readably."""
 
 from typing import Annotated, TypeVar
 
@@ -26,15 +26,25 @@ ApiToken = Annotated[SecretStr, AfterValidator(_long_enough)]
 
 
 class ServiceSettings(BaseSettings):
-    """Settings every service needs; services subclass this to add their own."""
+    """Settings every service needs: its callers' credentials and its log level; services subclass this."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    database_url: str
     bot_api_token: ApiToken | None = None  # the callers' credentials: the kit requires those the service accepts
     coin_api_token: ApiToken | None = None
     bet_api_token: ApiToken | None = None
     log_level: str = "INFO"
+
+    def secret_values(self) -> list[str]:
+        """Every SecretStr setting, a subclass's API keys included, so the log filter blanks them unasked."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+
+
+class DatabaseSettings(ServiceSettings):
+    """For a service with tables: where its database is (as its own role) and how the pool behaves."""
+
+    database_url: str
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_statement_timeout_ms: int = 5000
@@ -50,11 +60,6 @@ class ServiceSettings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return psycopg2_url(self.database_url)
-
-    def secret_values(self) -> list[str]:
-        """Every SecretStr setting, a subclass's API keys included, so the log filter blanks them unasked."""
-        values = (getattr(self, name) for name in type(self).model_fields)
-        return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

@@ -7,20 +7,21 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.go_service import GoServiceProcess, build_go_binary
-from tests.support.services import REPO_ROOT, TEST_TOKENS, auth_headers
+from buteco_dev import REPO_ROOT
+from buteco_dev.credentials import TEST_TOKENS, auth_headers
+from buteco_dev.processes import ServiceProcess, go_service
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def binary(tmp_path_factory) -> os.PathLike:
-    return build_go_binary(REPO_ROOT / "joke_api", tmp_path_factory.mktemp("joke_api") / "joke_api")
+def binary(go_build) -> os.PathLike:
+    return go_build(REPO_ROOT / "joke_api")
 
 
 @pytest.fixture(scope="module")
-def joke_api(binary, tmp_path_factory) -> Iterator[GoServiceProcess]:
-    with GoServiceProcess(binary, log_dir=tmp_path_factory.mktemp("joke_api-logs")) as service:
+def joke_api(binary, tmp_path_factory) -> Iterator[ServiceProcess]:
+    with go_service(binary, log_dir=tmp_path_factory.mktemp("joke_api-logs")) as service:
         yield service
 
 
@@ -82,7 +83,7 @@ def test_it_refuses_to_start_without_the_token(binary):
 
 
 def test_sigterm_shuts_down_cleanly(binary, tmp_path):
-    service = GoServiceProcess(binary, log_dir=tmp_path).start()
+    service = go_service(binary, log_dir=tmp_path).start()
     service.stop()
     assert service.exit_code == 0, service.logs()
     assert '"msg":"stopped"' in service.logs() and TEST_TOKENS["joke"] not in service.logs()

@@ -18,23 +18,20 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.support.run_config import (
+from buteco_dev import REPO_ROOT
+from buteco_dev.catalogue import (
     COMPOSE_FILE,
-    REPO_ROOT,
     api_services,
     build_of,
     compose,
-    compose_interpolated,
     dockerfile_stages,
-    env_example_entries,
     is_long_running,
-    is_secret,
     manifest_host,
     manifests,
-    settings_classes,
     source_pending,
-    variables_read_by_code,
 )
+from buteco_dev.credentials import is_secret
+from buteco_dev.environment import compose_interpolated, env_example_entries, settings_classes, variables_read_by_code
 
 # Read by docker-compose.yml itself or by third-party images, never by our code.
 COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "OLLAMA_MODEL"}

@@ -4,8 +4,8 @@ import httpx
 import psycopg2
 import pytest
 
-from tests.support.ids import new_snowflake
-from tests.support.services import auth_headers, fund_member
+from buteco_dev.credentials import auth_headers
+from buteco_dev.seed import fund_member, new_snowflake
 
 
 def register(database_url: str, *discord_ids: int) -> None:

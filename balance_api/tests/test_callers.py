@@ -4,8 +4,8 @@ import httpx
 import pytest
 
 from balance_api.tests.conftest import mint, new_snowflake, register
-from tests.support.postgres import query
-from tests.support.services import TEST_TOKENS, auth_headers
+from buteco_dev.credentials import TEST_TOKENS, auth_headers
+from buteco_dev.postgres import query
 
 
 def member(discord_id: int, amount: int) -> dict:

@@ -7,7 +7,7 @@ import httpx
 import psycopg2
 
 from balance_api.tests.conftest import mint, new_snowflake, register
-from tests.support.services import auth_headers
+from buteco_dev.credentials import auth_headers
 
 MEMBERS = 4
 TRANSFERS = 200

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.support.fixtures import fresh_database
-from tests.support.ids import new_snowflake
-from tests.support.postgres import query
-from tests.support.proxy import FaultProxy
-from tests.support.services import ServiceGroup, ServiceProcess, auth_headers, fund_member
+from buteco_dev.credentials import auth_headers
+from buteco_dev.fault_proxy import FaultProxy
+from buteco_dev.postgres import fresh_database, query
+from buteco_dev.processes import ServiceGroup, ServiceProcess
+from buteco_dev.seed import fund_member, new_snowflake
 
 LEDGER_TIMEOUT_S = 1.0
 ADMIN = {"actor_is_admin": True}

@@ -3,7 +3,7 @@
 import pytest
 
 from bet_api.tests.conftest import ADMIN, Stack, new_snowflake
-from tests.support.services import TEST_TOKENS, auth_headers
+from buteco_dev.credentials import TEST_TOKENS, auth_headers
 
 pytestmark = pytest.mark.slow
 

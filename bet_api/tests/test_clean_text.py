@@ -3,7 +3,7 @@
 import pytest
 
 from bet_api.tests.conftest import ADMIN
-from tests.support.ids import new_snowflake
+from buteco_dev.seed import new_snowflake
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bet_api.tests.conftest import ADMIN, Stack, new_snowflake
-from tests.support.services import auth_headers
+from buteco_dev.credentials import auth_headers
 
 pytestmark = pytest.mark.slow
 

@@ -59,6 +59,8 @@ def test_create_bet_raise_lock_settle_pays_the_whole_pool(api: Stack, guild: int
     again = api.settle(guild, event["id"], admin, position=1)
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["paid_out"] == 380 and len(api.transactions(guild, "bet_settle")) == 1
+    assert body["top_payouts"] == again.json()["top_payouts"] == [
+        {"user_id": str(alice), "amount": 274}, {"user_id": str(carol), "amount": 106}], "who got how much"
     other = api.settle(guild, event["id"], admin, position=2)
     assert other.status_code == 409 and other.json()["code"] == "event_settled"
     assert api.cancel(guild, event["id"], admin).json()["code"] == "event_settled"

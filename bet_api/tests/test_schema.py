@@ -6,7 +6,7 @@ import subprocess
 import psycopg2
 import pytest
 
-from tests.support.migrations import MIGRATION_SERVICE, run_migrations
+from buteco_dev.migrations import MIGRATION_SERVICE, run_migrations
 
 BET_TABLES = {"bet_events", "bet_outcomes", "bets", "bet_stakes"}
 

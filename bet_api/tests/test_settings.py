@@ -2,7 +2,7 @@
 
 import pytest
 
-from bet_api.ledger import Leg, Move, escrow_code
+from bet_api.balance_client import Leg, Move, escrow_code
 from bet_api.settings import BetSettings
 from service_kit.settings import SettingsError, load_settings
 

@@ -6,7 +6,7 @@ import inspect
 import json
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import discord
@@ -16,10 +16,8 @@ from .boundary import dot_segments
 from .errors import UserFacingError
 from .i18n import locale_of
 from .manifest import DEFAULT_LOCALE, PLACEHOLDER, DeclarativeCommand, Manifest, Option
+from .registry import PluginRegistry
 from .text import clip, escape
-
-if TYPE_CHECKING:
-    from ..bot import ButecoBot
 
 FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
@@ -92,7 +90,7 @@ def _plain(value: Any) -> Any:
     return value.id if isinstance(value, (discord.User, discord.Member)) else value
 
 
-def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand,
+def build_command(registry: PluginRegistry, plugin_id: str, spec: DeclarativeCommand,
                   languages: Mapping[str, str] | None = None) -> app_commands.Command:
     """An app_commands.Command whose typed options come from the manifest."""
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
@@ -105,7 +103,7 @@ def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand,
         await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
         rest = {k: v for k, v in given.items() if k not in in_path}
         body_method = spec.method in ("POST", "PUT", "PATCH")
-        reply = await bot.service(plugin_id).request(
+        reply = await registry.service(plugin_id).request(
             spec.method, path, json=rest if body_method else None, params=None if body_method else rest,
             idempotency_key=None if spec.method == "GET" else f"discord:interaction:{interaction.id}")
         data = reply.data if isinstance(reply.data, Mapping) else {"response": reply.data}
@@ -129,5 +127,6 @@ def build_command(bot: ButecoBot, plugin_id: str, spec: DeclarativeCommand,
                                 extras={"plugin": plugin_id, "declarative": True})
 
 
-def build_commands(bot: ButecoBot, manifest: Manifest) -> list[app_commands.Command]:
-    return [build_command(bot, manifest.id, spec, manifest.service.languages) for spec in manifest.commands]
+def build_commands(registry: PluginRegistry, manifest: Manifest) -> list[app_commands.Command]:
+    """The manifest's commands; each call finds the plugin's current service client in the registry."""
+    return [build_command(registry, manifest.id, spec, manifest.service.languages) for spec in manifest.commands]

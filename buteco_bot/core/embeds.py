@@ -38,7 +38,7 @@ def chunk_lines(lines: list[str], limit: int = MAX_FIELD_VALUE) -> list[str]:
 
 
 def split_text(text: str, limit: int = MAX_DESCRIPTION) -> list[str]:
-    """Chunks of ≤ `limit` (≥ 64) characters cut at a paragraph, line or space; a cut code block is closed and reopened."""
+    """Chunks of ≤ `limit` (≥ 64) characters cut at a paragraph, line or space; a cut code block is closed, reopened."""
     chunks: list[str] = []
     rest = text.strip()
     while len(rest) > limit:

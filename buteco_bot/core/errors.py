@@ -7,8 +7,8 @@ import logging
 import discord
 from discord import app_commands
 
+from .clients import ServiceRefused, ServiceUnavailable
 from .i18n import catalog, t
-from .services import ServiceError, ServiceUnavailable
 from .text import escape
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def describe(error: BaseException, locale: discord.Locale | str, service_names: 
         return t(locale, error.key, **error.values)
     if isinstance(error, ServiceUnavailable):
         return t(locale, "errors.unavailable", service=names.get(error.service, error.service))
-    if isinstance(error, ServiceError):
+    if isinstance(error, ServiceRefused):
         if isinstance(catalog("en-US")["replies"]["errors"].get(error.code), str):
             return t(locale, f"errors.{error.code}")
         return t(locale, "errors.service_error", service=names.get(error.service, error.service),
@@ -63,17 +63,21 @@ async def reply_error(interaction: discord.Interaction, error: BaseException,
         log.warning("could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
 
 
+def service_names(client: discord.Client, locale: discord.Locale | str) -> dict[str, str]:
+    """Plugin display names from the client's plugin registry (none when the client has no registry)."""
+    registry = getattr(client, "registry", None)
+    return registry.display_names(locale) if registry is not None else {}
+
+
 class ButecoTree(app_commands.CommandTree):
     """The command tree whose on_error speaks to members, not to logs only."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        names = getattr(self.client, "service_display_names", lambda locale: {})(interaction.locale)
-        await reply_error(interaction, error, names)
+        await reply_error(interaction, error, service_names(self.client, interaction.locale))
 
 
 class ErrorReportingView(discord.ui.View):
     """A View whose callback errors go through the same translation as commands."""
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        names = getattr(interaction.client, "service_display_names", lambda locale: {})(interaction.locale)
-        await reply_error(interaction, error, names)
+        await reply_error(interaction, error, service_names(interaction.client, interaction.locale))

@@ -11,7 +11,8 @@ from typing import Literal
 
 import aiohttp
 
-from .registry import Plugin
+from .discovery import Plugin
+from .registry import PluginRegistry
 
 Status = Literal["up", "degraded", "down"]
 Overall = Literal["UP", "DEGRADED", "DOWN"]
@@ -53,10 +54,10 @@ async def check_one(session: aiohttp.ClientSession, plugin: Plugin) -> ServiceHe
                   reported if reported == "degraded" else None)
 
 
-async def check_all(session: aiohttp.ClientSession, plugins: Iterable[Plugin]) -> list[ServiceHealth]:
-    """All checks at once; the slowest is bounded by its own timeout."""
-    targets = [p for p in plugins if p.state == "loaded" and p.has_service]
-    return list(await asyncio.gather(*(check_one(session, p) for p in targets)))
+async def check_all(registry: PluginRegistry) -> list[ServiceHealth]:
+    """Every loaded plugin's service at once, on the bot's session; the slowest is bounded by its own timeout."""
+    session = registry.session
+    return list(await asyncio.gather(*(check_one(session, p) for p in registry.with_service())))
 
 
 def overall(results: Iterable[ServiceHealth]) -> Overall:

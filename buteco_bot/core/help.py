@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -12,11 +12,7 @@ from discord.app_commands import TranslationContextLocation as Where
 from .embeds import chunk_lines, paginate
 from .i18n import t
 from .manifest import DEFAULT_LOCALE, localize
-
-if TYPE_CHECKING:
-    from ..bot import ButecoBot
-
-CORE = "core"
+from .registry import CORE, PluginRegistry
 
 
 def leaf_commands(tree: app_commands.CommandTree,
@@ -63,22 +59,23 @@ async def describe_command(tree: app_commands.CommandTree, command: app_commands
                             command.description, Where.command_description, command, locale)
 
 
-async def build_help(bot: ButecoBot, locale: str) -> list[discord.Embed]:
+async def build_help(registry: PluginRegistry, tree: app_commands.CommandTree, locale: str,
+                     guild: discord.abc.Snowflake | None = None) -> list[discord.Embed]:
     """One field group per plugin (and category), exactly the commands that exist."""
     groups: dict[tuple[str, str], list[str]] = {}
     order = {CORE: 0}
-    for command in leaf_commands(bot.tree, bot.dev_guild):
-        plugin_id = bot.owner_of(command)
-        plugin = bot.plugins.get(plugin_id)
-        entry = bot.help_entry(plugin_id, command.qualified_name)
+    for command in leaf_commands(tree, guild):
+        plugin_id = registry.owner_of(command)
+        plugin = registry.plugins.get(plugin_id)
+        entry = registry.help_entry(plugin_id, command.qualified_name)
         if entry is not None:
             category, text = localize(entry.category, locale), localize(entry.description, locale)
         else:
-            category, text = t(locale, "help.general"), await describe_command(bot.tree, command, locale)
+            category, text = t(locale, "help.general"), await describe_command(tree, command, locale)
         heading = t(locale, "help.core") if plugin is None else plugin.display_name(locale)
         order.setdefault(plugin_id, len(order))
         groups.setdefault((plugin_id, f"{heading} · {category}"), []).append(
-            f"`{await usage(bot.tree, command, locale)}` — {text}")
+            f"`{await usage(tree, command, locale)}` — {text}")
     fields = [(title if i == 0 else f"{title} ({i + 1})", chunk)
               for (plugin_id, title), lines in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))
               for i, chunk in enumerate(chunk_lines(lines))]

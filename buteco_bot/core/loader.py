@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 from discord import app_commands
 from discord.ext import commands
 
 from .declarative import build_commands
+from .discovery import Plugin, discover
 from .help import dangling_help, leaf_commands
-from .registry import Plugin, discover
-from .services import ServiceClient
-
-if TYPE_CHECKING:
-    from ..bot import ButecoBot
+from .registry import PluginRegistry
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PluginSource:
+    """Where manifests are read and what they may see: the directory, the environment, the first-party ids."""
+
+    plugins_dir: Path | None
+    env: Mapping[str, str]
+    first_party: frozenset[str]
 
 
 def _reason(exc: BaseException) -> str:
@@ -27,49 +35,38 @@ def _reason(exc: BaseException) -> str:
 
 
 class PluginLoader:
-    """Owns which extension module and which declarative commands belong to which plugin."""
+    """Loads plugins into a discord.py Bot (extensions, tree) and records each outcome in the registry."""
 
-    def __init__(self, bot: ButecoBot) -> None:
-        self.bot = bot
-        self.module_owner: dict[str, str] = {}
-
-    def owner_of_module(self, module: str | None) -> str | None:
-        for name, plugin_id in self.module_owner.items():
-            if module and (module == name or module.startswith(name + ".")):
-                return plugin_id
-        return None
+    def __init__(self, registry: PluginRegistry, bot: commands.Bot, source: PluginSource) -> None:
+        self.registry, self.bot, self.source = registry, bot, source
 
     async def discover(self) -> dict[str, Plugin]:
         """Read the manifests in a thread: a slow or hostile file never blocks the event loop."""
-        settings = self.bot.settings
-        return await asyncio.to_thread(discover, settings.plugins_dir, self.bot.plugin_env(),
-                                       settings.first_party_plugins)
+        source = self.source
+        return await asyncio.to_thread(discover, source.plugins_dir, source.env, source.first_party)
 
     async def load_all(self) -> None:
         """First load at start-up: every loadable plugin, each one's failure its own."""
-        self.bot.plugins = await self.discover()
-        for plugin in list(self.bot.plugins.values()):
+        self.registry.replace(await self.discover())
+        for plugin in list(self.registry.plugins.values()):
             if plugin.state == "loaded":
                 await self._load_isolated(plugin)
         self._check_help()
 
-    async def reload(self) -> bool:
-        """Re-read manifests, reload extensions (rolled back on failure), resync only if the tree changed."""
+    async def reload(self) -> None:
+        """Re-read manifests and reload extensions (a failed reload keeps the previous version running)."""
         fresh = await self.discover()
         self._remove_declarative()
         wanted = {p.manifest.command_module for p in fresh.values()
                   if p.state == "loaded" and p.manifest.command_module}
-        for module in list(self.module_owner):
+        for module in list(self.registry.module_owner):
             if module not in wanted and module in self.bot.extensions:
                 await self.bot.unload_extension(module)
-        self.module_owner.clear()
-        self.bot.services.clear()
-        self.bot.plugins = fresh
+        self.registry.replace(fresh)
         for plugin in list(fresh.values()):
             if plugin.state == "loaded":
                 await self._load_isolated(plugin)
         self._check_help()
-        return await self.bot.sync_commands()
 
     async def _load_isolated(self, plugin: Plugin) -> None:
         """One plugin's unexpected error is its own failure; the others still load."""
@@ -77,7 +74,7 @@ class PluginLoader:
             await self._load(plugin)
         except Exception as exc:  # noqa: BLE001 - reported as the plugin's state, never raised into start-up
             plugin.fail(f"{plugin.source}: {_reason(exc)}")
-            self.bot.services.pop(plugin.id, None)
+            self.registry.disconnect(plugin.id)
             log.warning("plugin %s failed to load: %s", plugin.id, plugin.reason)
 
     def _remove_declarative(self) -> None:
@@ -86,15 +83,13 @@ class PluginLoader:
                 self.bot.tree.remove_command(command.name)
 
     async def _load(self, plugin: Plugin) -> None:
-        manifest = plugin.manifest
-        bot = self.bot
+        manifest, bot, owners = plugin.manifest, self.bot, self.registry.module_owner
         token_env = manifest.service.token_env
-        token = bot.plugin_env().get(token_env) if token_env else None  # only this plugin's own credential
-        bot.services[plugin.id] = ServiceClient(bot.session, plugin.id, plugin.url, token, manifest.service.timeout)
+        self.registry.connect(plugin, self.source.env.get(token_env) if token_env else None)  # its own credential
         module = manifest.command_module
         if module:
-            if module in self.module_owner:
-                plugin.fail(f"command module {module} is already owned by plugin {self.module_owner[module]!r}")
+            if module in owners:
+                plugin.fail(f"command module {module} is already owned by plugin {owners[module]!r}")
                 return
             try:
                 if module in bot.extensions:
@@ -105,13 +100,13 @@ class PluginLoader:
                 kept = module in bot.extensions
                 plugin.fail(_reason(exc) + (" (the previous version keeps running)" if kept else ""))
                 if kept:
-                    self.module_owner[module] = plugin.id
+                    owners[module] = plugin.id
                 log.warning("plugin %s failed to load %s: %s", plugin.id, module, plugin.reason)
                 return
-            self.module_owner[module] = plugin.id
+            owners[module] = plugin.id
         added: list[str] = []
         try:
-            for command in build_commands(bot, manifest):
+            for command in build_commands(self.registry, manifest):
                 bot.tree.add_command(command)
                 added.append(command.name)
         except (app_commands.AppCommandError, TypeError, ValueError) as exc:
@@ -119,15 +114,15 @@ class PluginLoader:
                 bot.tree.remove_command(name)
             if module and module in bot.extensions:
                 await bot.unload_extension(module)
-                self.module_owner.pop(module, None)
+                owners.pop(module, None)
             plugin.fail(f"declarative commands: {type(exc).__name__}: {exc}")
 
     def _check_help(self) -> None:
         """Drop (and report) help entries for commands the plugin does not have."""
         owned: dict[str, set[str]] = {}
         for command in leaf_commands(self.bot.tree):
-            owned.setdefault(self.bot.owner_of(command), set()).add(command.qualified_name)
-        for plugin in self.bot.plugins.values():
+            owned.setdefault(self.registry.owner_of(command), set()).add(command.qualified_name)
+        for plugin in self.registry.plugins.values():
             if plugin.manifest is None or plugin.state != "loaded":
                 continue
             missing = dangling_help([h.command for h in plugin.manifest.help], owned.get(plugin.id, set()))

@@ -1,183 +1,107 @@
-"""Plugin discovery (plugins/*.toml and the `buteco.plugins` entry points) with a truthful load report."""
+"""PluginRegistry: the one answer to "which plugin is this?" — plugins, their service clients, their modules, help."""
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
-import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from functools import partial
+from typing import TypeVar
 
-from .boundary import BOT_TOKEN_ENV, url_problem
-from .manifest import Manifest, ManifestError, load_manifest_file, localize, parse_manifest
+import aiohttp
+import discord
+from discord import app_commands
 
-ENTRY_POINT_GROUP = "buteco.plugins"
-BOT_EXTENSIONS = "buteco_bot.extensions."
-CORE_EXTENSION = "buteco_bot.extensions.core_commands"
-MIN_TOKEN_LENGTH = 16
-State = Literal["loaded", "failed", "needs-config", "disabled"]
+from .clients import ServiceApi, ServiceClient, ServiceUnavailable
+from .discovery import Plugin
+from .manifest import HelpEntry
+
+CORE = "core"  # the owner of every command no plugin claims: /help, /health, /plugins
+REPORT_ORDER = ("failed", "needs-config", "disabled", "loaded")
+SUMMARY_ORDER = ("loaded", "failed", "needs-config", "disabled")
+Api = TypeVar("Api", bound=ServiceApi)
 
 
-@dataclass
-class Plugin:
-    """One discovered plugin and what became of it."""
+class PluginRegistry:
+    """Owned by the bot and handed to the core (loader, help, health, declarative commands) instead of the bot."""
 
-    id: str
-    source: str
-    manifest: Manifest | None
-    state: State = "loaded"
-    reason: str | None = None
-    url: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.plugins: dict[str, Plugin] = {}
+        self.services: dict[str, ServiceClient] = {}
+        self.module_owner: dict[str, str] = {}
+        self._session: aiohttp.ClientSession | None = None
 
-    def fail(self, reason: str) -> None:
-        self.state, self.reason = "failed", reason
-
-    def display_name(self, locale: str) -> str:
-        return localize(self.manifest.name, locale) if self.manifest else self.id
+    def open(self, session: aiohttp.ClientSession) -> None:
+        """Hand over the bot's HTTP session (opened in its setup_hook, closed by the bot)."""
+        self._session = session
 
     @property
-    def has_service(self) -> bool:
-        return self.manifest is not None and self.url is not None
+    def session(self) -> aiohttp.ClientSession:
+        """What service clients and health checks share; only there once the bot's setup_hook ran."""
+        if self._session is None:
+            raise RuntimeError("the registry has no HTTP session before the bot's setup_hook")
+        return self._session
 
+    def replace(self, plugins: dict[str, Plugin]) -> None:
+        """A fresh discovery: every previous service client and command module claim is forgotten."""
+        self.plugins = plugins
+        self.services.clear()
+        self.module_owner.clear()
 
-def _entry_point_manifest(ep: importlib.metadata.EntryPoint) -> Manifest:
-    """An entry point names a manifest: a dict, a path to a TOML file, or a callable returning either."""
-    source = f"entry point {ep.name} = {ep.value}"
-    try:
-        found: Any = ep.load()
-        if callable(found):
-            found = found()
-    except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, reported as such
-        raise ManifestError(source, [f"(load): {type(exc).__name__}: {exc}"]) from None
-    if isinstance(found, (str, Path)):
-        manifest = load_manifest_file(Path(found))
-        if manifest.id != ep.name:
-            raise ManifestError(source, [f"id: {manifest.id!r} must equal the entry point name {ep.name!r}"])
-        return manifest
-    if isinstance(found, Mapping):
-        return parse_manifest(dict(found), source, ep.name)
-    raise ManifestError(source, [f"(load): expected a dict or a manifest path, got {type(found).__name__}"])
+    def connect(self, plugin: Plugin, token: str | None) -> ServiceClient:
+        """The plugin's service client on the shared session, carrying only this plugin's own credential."""
+        client = ServiceClient(self.session, plugin.id, plugin.url, token, plugin.manifest.service.timeout)
+        self.services[plugin.id] = client
+        return client
 
+    def disconnect(self, plugin_id: str) -> None:
+        self.services.pop(plugin_id, None)
 
-def discover(plugins_dir: Path | None, env: Mapping[str, str],
-             first_party: Iterable[str] = ()) -> dict[str, Plugin]:
-    """Read every manifest (blocking: call it off the event loop); each one becomes a Plugin whose state says
-    whether it may be loaded. Whatever a file does, the failure is that plugin's own."""
-    found: dict[str, Plugin] = {}
-    trusted = frozenset(first_party)
+    def service(self, plugin_id: str) -> ServiceClient:
+        """The client of a loaded plugin's service; ServiceUnavailable when that plugin is not loaded."""
+        client = self.services.get(plugin_id)
+        if client is None:
+            raise ServiceUnavailable(plugin_id, "plugin not loaded")
+        return client
 
-    def add(plugin_id: str, source: str, read, package: str | None = None) -> None:
-        if plugin_id in found:
-            found[f"{plugin_id}@{source}"] = Plugin(plugin_id, source, None, "failed",
-                                                    f"duplicate id {plugin_id!r}, already defined by "
-                                                    f"{found[plugin_id].source}")
-            return
-        try:
-            plugin = Plugin(plugin_id, source, read())
-        except ManifestError as exc:
-            found[plugin_id] = Plugin(plugin_id, source, None, "failed", str(exc))
-        except Exception as exc:  # noqa: BLE001 - RecursionError, MemoryError, anything a hostile file causes
-            found[plugin_id] = Plugin(plugin_id, source, None, "failed", f"{source}: (file): {type(exc).__name__}")
-        else:
-            found[plugin_id] = _configure(plugin, env, plugin_id in trusted, plugins_dir, package)
+    def api(self, kind: type[Api]) -> Api:
+        """A typed client (buteco_bot.clients) that always reaches its plugin's current service client."""
+        return kind(partial(self.service, kind.plugin_id))
 
-    if plugins_dir is not None and plugins_dir.is_dir():
-        _importable(plugins_dir)
-        for path in sorted(plugins_dir.glob("*.toml")):
-            add(path.stem, str(path), lambda path=path: load_manifest_file(path))
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        add(ep.name, f"entry point {ep.value}", lambda ep=ep: _entry_point_manifest(ep), ep.module.split(".")[0])
-    _refuse_shared_variables(found.values())
-    return found
-
-
-def _importable(plugins_dir: Path) -> None:
-    """The plugins directory joins the end of sys.path, so installed modules always win over its files."""
-    where = str(plugins_dir.resolve())
-    if where not in sys.path:
-        sys.path.append(where)
-    importlib.invalidate_caches()
-
-
-def module_refusal(module: str, plugins_dir: Path | None, package: str | None = None) -> str | None:
-    """Why `module` may not be a command module, decided without importing it; None when it may."""
-    if module == CORE_EXTENSION:
-        return f"{module} is the bot's core extension"
-    if module.startswith(BOT_EXTENSIONS) or (package is not None and module.split(".")[0] == package):
+    def owner_of_module(self, module: str | None) -> str | None:
+        """The plugin whose command module is `module` or a package containing it."""
+        for name, plugin_id in self.module_owner.items():
+            if module and (module == name or module.startswith(name + ".")):
+                return plugin_id
         return None
-    if plugins_dir is not None:
-        try:
-            spec = importlib.util.find_spec(module.split(".")[0])  # a top-level name: nothing is imported
-        except (ImportError, ValueError):
-            spec = None
-        origin = spec.origin if spec is not None else None
-        if origin and Path(origin).resolve().is_relative_to(plugins_dir.resolve()):
+
+    def owner_of(self, command: app_commands.Command) -> str:
+        """The plugin a command belongs to: declared in extras, else by the module that defined it."""
+        return command.extras.get("plugin") or self.owner_of_module(command.module) or CORE
+
+    def help_entry(self, plugin_id: str, qualified_name: str) -> HelpEntry | None:
+        plugin = self.plugins.get(plugin_id)
+        if plugin is None or plugin.manifest is None:
             return None
-    return f"{module} is neither in {BOT_EXTENSIONS}* nor a module in the plugins directory"
+        return next((h for h in plugin.manifest.help if h.command == qualified_name), None)
 
+    def display_names(self, locale: discord.Locale | str) -> dict[str, str]:
+        """Each plugin's name in `locale`, for error messages that name a service."""
+        lang = locale.value if isinstance(locale, discord.Locale) else str(locale)
+        return {pid: p.display_name(lang) for pid, p in self.plugins.items()}
 
-def _configure(plugin: Plugin, env: Mapping[str, str], first_party: bool, plugins_dir: Path | None,
-               package: str | None) -> Plugin:
-    """Decide failed / disabled / needs-config before anything is imported, and resolve the service URL."""
-    manifest, source = plugin.manifest, plugin.source
-    if not manifest.enabled:
-        plugin.state, plugin.reason = "disabled", "enabled = false in the manifest"
-        return plugin
-    token_env, url_env = manifest.service.token_env, manifest.service.url_env
-    refusal = manifest.command_module and module_refusal(manifest.command_module, plugins_dir, package)
-    if refusal:
-        plugin.fail(f"{source}: command_module: {refusal}")
-        return plugin
-    if token_env == BOT_TOKEN_ENV and not first_party:
-        plugin.fail(f"{source}: service.token_env: {BOT_TOKEN_ENV} is the bot's own credential; only the "
-                    "FIRST_PARTY_PLUGINS may name it (a plugin service gets its own <NAME>_API_TOKEN)")
-        return plugin
-    problem = url_problem(env[url_env]) if env.get(url_env) else None
-    if problem:
-        plugin.fail(f"{source}: service.url_env: the value of {url_env} cannot be used: {problem}")
-        return plugin
-    missing = [name for name in manifest.required_env if not env.get(name)]
-    if missing:
-        plugin.state, plugin.reason = "needs-config", f"missing environment variable(s): {', '.join(missing)}"
-        return plugin
-    if token_env and len(env.get(token_env) or "") < MIN_TOKEN_LENGTH:
-        plugin.state, plugin.reason = "needs-config", (f"service.token_env: {token_env} is not set or shorter "
-                                                       f"than {MIN_TOKEN_LENGTH} characters")
-        return plugin
-    plugin.url = env.get(url_env) or manifest.service.default_url
-    return plugin
+    def with_service(self) -> list[Plugin]:
+        """Loaded plugins that have a service to call (and to check in /health)."""
+        return [p for p in self.plugins.values() if p.state == "loaded" and p.has_service]
 
+    def counts(self) -> dict[str, int]:
+        """How many plugins are in each state, for the /plugins summary."""
+        return {state: sum(1 for p in self.plugins.values() if p.state == state) for state in SUMMARY_ORDER}
 
-def _refuse_shared_variables(plugins: Iterable[Plugin]) -> None:
-    """A URL or credential variable claimed by two plugins is refused for every claimant, each named."""
-    claims: dict[str, list[tuple[Plugin, str]]] = {}
-    for plugin in plugins:
-        if plugin.manifest is None or plugin.state == "disabled":
-            continue
-        service = plugin.manifest.service
-        for name, where in ((service.url_env, "service.url_env"), (service.token_env, "service.token_env")):
-            if name and name != BOT_TOKEN_ENV:
-                claims.setdefault(name, []).append((plugin, where))
-    for name, claimants in claims.items():
-        if len(claimants) < 2:
-            continue
-        for plugin, where in claimants:
-            others = ", ".join(p.source for p, _ in claimants if p is not plugin)
-            plugin.fail(f"{plugin.source}: {where}: {name} is also claimed by {others}")
-            plugin.url = None
-
-
-def report_lines(plugins: Mapping[str, Plugin], locale: str) -> list[str]:
-    """`id — state (reason)` lines, failures first, for /plugins and logs."""
-    order = {"failed": 0, "needs-config": 1, "disabled": 2, "loaded": 3}
-    lines = []
-    for plugin in sorted(plugins.values(), key=lambda p: (order[p.state], p.id)):
-        version = f" {plugin.manifest.version}" if plugin.manifest else ""
-        line = f"`{plugin.id}`{version} — **{plugin.state}**"
-        if plugin.reason:
-            line += f": {plugin.reason}"
-        lines += [line, *(f"  ⚠ {w}" for w in plugin.warnings)]
-    return lines
+    def report_lines(self) -> list[str]:
+        """`id version — state: reason` and its warnings, failures first then by id, for /plugins."""
+        lines = []
+        for plugin in sorted(self.plugins.values(), key=lambda p: (REPORT_ORDER.index(p.state), p.id)):
+            version = f" {plugin.manifest.version}" if plugin.manifest else ""
+            line = f"`{plugin.id}`{version} — **{plugin.state}**"
+            if plugin.reason:
+                line += f": {plugin.reason}"
+            lines += [line, *(f"  ⚠ {w}" for w in plugin.warnings)]
+        return lines

@@ -7,18 +7,22 @@ import io
 import logging
 import math
 import time
-from typing import Any
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import Field
 
 from ..bot import ButecoBot
+from ..clients.balance import BalanceApi
+from ..clients.genai import GenaiApi
+from ..core.clients import ServiceRefused, ServiceUnavailable
 from ..core.embeds import COLOR, MAX_DESCRIPTION, MAX_TITLE, clip, group_embeds, split_text
 from ..core.errors import UserFacingError
 from ..core.i18n import t
-from ..core.services import ServiceError, ServiceUnavailable
 from ..core.text import clean_text, escape, neutralize
+from ..settings import PluginSettings
 from .common import coins, ensure_registered, guild_of, money_key
 
 log = logging.getLogger(__name__)
@@ -29,20 +33,38 @@ PREVIEW = 1_000
 FAILURES = {"provider_unconfigured": "ask.unconfigured", "provider_rate_limited": "ask.rate_limited",
             "content_blocked": "ask.blocked"}
 Key = tuple[int, int]
+REASON = "/ask"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What /ask may have charged: the member, the amount, and the interaction's key its charge was posted under."""
+
+    guild_id: int
+    user_id: int
+    cost: int
+    key: str
+
+
+class AskSettings(PluginSettings):
+    """The genai plugin's own: what one /ask costs (0: free) and each member's wait between two answers."""
+
+    ai_usage_cost: int = Field(default=10, ge=0, le=10**12)
+    ai_cooldown_seconds: float = Field(default=30, ge=0, le=86400)
 
 
 class Cooldown:
     """Each member's wait between answers, in memory: a question in flight holds it, a failed one gives it back."""
 
-    def __init__(self, bot: ButecoBot) -> None:
-        self.bot = bot
+    def __init__(self, settings: AskSettings) -> None:
+        self.settings = settings
         self.last: dict[Key, float] = {}
         self.busy: set[Key] = set()
 
     def reserve(self, key: Key) -> None:
         if key in self.busy:
             raise UserFacingError("ask.busy")
-        wait = self.last.get(key, -math.inf) + self.bot.settings.ai_cooldown_seconds - time.monotonic()
+        wait = self.last.get(key, -math.inf) + self.settings.ai_cooldown_seconds - time.monotonic()
         if wait > 0:
             raise UserFacingError("ask.cooldown", seconds=math.ceil(wait))
         self.busy.add(key)
@@ -50,14 +72,14 @@ class Cooldown:
     def release(self, key: Key, *, answered: bool) -> None:
         self.busy.discard(key)
         if answered:
-            now, seconds = time.monotonic(), self.bot.settings.ai_cooldown_seconds
+            now, seconds = time.monotonic(), self.settings.ai_cooldown_seconds
             self.last = {k: at for k, at in self.last.items() if now - at < seconds}
             self.last[key] = now
 
 
 def _transient(exc: Exception) -> bool:
     """A failure after which the request may or may not have happened, so it is worth asking again."""
-    return isinstance(exc, ServiceUnavailable) or (isinstance(exc, ServiceError) and exc.status >= 500)
+    return isinstance(exc, ServiceUnavailable) or (isinstance(exc, ServiceRefused) and exc.status >= 500)
 
 
 class Ask(commands.Cog):
@@ -65,14 +87,11 @@ class Ask(commands.Cog):
 
     refund_delays: tuple[float, ...] = (5, 30, 120, 600)
 
-    def __init__(self, bot: ButecoBot) -> None:
-        self.bot = bot
-        self.cooldown = Cooldown(bot)
+    def __init__(self, bot: ButecoBot, settings: AskSettings) -> None:
+        self.bot, self.settings = bot, settings
+        self.cooldown = Cooldown(settings)
         self.retries: set[asyncio.Task] = set()
-
-    @property
-    def ledger(self):
-        return self.bot.service("balance")
+        self.ledger, self.genai = bot.registry.api(BalanceApi), bot.registry.api(GenaiApi)
 
     @app_commands.command(name="ask", description="Ask the AI assistant (costs coins)")
     @app_commands.describe(prompt="What you want to know", private="Only you see the answer")
@@ -89,39 +108,26 @@ class Ask(commands.Cog):
             self.cooldown.release(key, answered=answered)
 
     async def _answer(self, interaction: discord.Interaction, guild_id: int, prompt: str, private: bool) -> None:
-        cost = self.bot.settings.ai_usage_cost
+        cost = self.settings.ai_usage_cost
         balance = await self._charge(interaction, guild_id, cost) if cost else None
-        locale = interaction.locale
         try:
-            reply = await self.bot.service("genai").post(
-                "/generate", {"prompt": clean_text(prompt), "system_prompt": t(locale, "ask.system_prompt")})
-            text = str(reply.data.get("text") or "").strip()
-            if not text:
-                raise ServiceUnavailable("genai", "an empty answer")
-            model = str(reply.data.get("model") or "")
-            await self._deliver(interaction, prompt, text, model, private, cost=cost, balance=balance)
+            answer = await self.genai.generate(clean_text(prompt), t(interaction.locale, "ask.system_prompt"))
+            await self._deliver(interaction, prompt, answer.text, answer.model, private, cost=cost, balance=balance)
         except Exception as exc:
-            if not isinstance(exc, (ServiceError, ServiceUnavailable)):
+            if not isinstance(exc, (ServiceRefused, ServiceUnavailable)):
                 log.exception("/ask failed for interaction %s", interaction.id)
             refund = await self._refund(interaction, guild_id, cost) if cost else ""
-            code = exc.code if isinstance(exc, ServiceError) else ""
+            code = exc.code if isinstance(exc, ServiceRefused) else ""
             raise UserFacingError(FAILURES.get(code, "ask.failed"), refund=refund) from exc
-
-    def _move(self, interaction: discord.Interaction, guild_id: int, amount: int, kind: str) -> dict[str, Any]:
-        """A ledger transaction between the member and the guild's sink; a positive amount is paid by the member."""
-        return {"guild_id": str(guild_id), "kind": kind, "reason": "/ask",
-                "postings": [{"user_id": str(interaction.user.id), "amount": -amount},
-                             {"system": "sink", "amount": amount}]}
 
     async def _charge(self, interaction: discord.Interaction, guild_id: int, cost: int) -> int:
         """Debit the member before anything is generated; their balance after."""
-        ledger = self.ledger
         await ensure_registered(self.bot, interaction.user)
-        body = self._move(interaction, guild_id, cost, "ai_usage")
-        key = f"{money_key(interaction.id)}:charge"
+        user_id = interaction.user.id
         try:
-            reply = await ledger.post("/transactions", body, idempotency_key=key)
-        except ServiceError as exc:
+            reply = await self.ledger.pay_sink(guild_id, user_id, cost, kind="ai_usage", reason=REASON,
+                                               key=f"{money_key(interaction.id)}:charge")
+        except ServiceRefused as exc:
             if exc.code == "insufficient_funds":
                 raise UserFacingError("ask.insufficient", cost=coins(cost),
                                       balance=coins(int(exc.body.get("balance", 0)))) from exc
@@ -131,44 +137,41 @@ class Ask(commands.Cog):
         except ServiceUnavailable:
             await self._refund(interaction, guild_id, cost)
             raise
-        return next(p["balance_after"] for p in reply.data["postings"] if p["user_id"] == str(interaction.user.id))
+        return next(p["balance_after"] for p in reply.data["postings"] if p["user_id"] == str(user_id))
 
     async def _refund(self, interaction: discord.Interaction, guild_id: int, cost: int) -> str:
         """Give the coins back once (a later retry if the ledger is away); the sentence that tells the member."""
-        body = self._move(interaction, guild_id, -cost, "ai_refund")
-        key = money_key(interaction.id)
+        charge = Charge(guild_id, interaction.user.id, cost, money_key(interaction.id))
         try:
-            if await self._give_back(key, body):
+            if await self._give_back(charge):
                 return t(interaction.locale, "ask.refunded", cost=coins(cost))
             return ""
-        except (ServiceError, ServiceUnavailable) as exc:
-            log.warning("refund %s:refund failed (%s); retrying in the background", key, exc)
-            task = asyncio.create_task(self._refund_later(key, body))
+        except (ServiceRefused, ServiceUnavailable) as exc:
+            log.warning("refund %s:refund failed (%s); retrying in the background", charge.key, exc)
+            task = asyncio.create_task(self._refund_later(charge))
             self.retries.add(task)
             task.add_done_callback(self.retries.discard)
             return t(interaction.locale, "ask.refund_pending", cost=coins(cost))
 
-    async def _give_back(self, key: str, body: dict[str, Any]) -> bool:
+    async def _give_back(self, charge: Charge) -> bool:
         """Refund only a charge the ledger really has, under its own key, so no retry ever pays twice."""
-        try:
-            await self.ledger.get(f"/transactions/by-key/{key}:charge")
-        except ServiceError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        await self.ledger.post("/transactions", body, idempotency_key=f"{key}:refund")
+        if await self.ledger.transaction(f"{charge.key}:charge") is None:
+            return False
+        await self.ledger.pay_sink(charge.guild_id, charge.user_id, -charge.cost, kind="ai_refund", reason=REASON,
+                                   key=f"{charge.key}:refund")
         return True
 
-    async def _refund_later(self, key: str, body: dict[str, Any]) -> None:
+    async def _refund_later(self, charge: Charge) -> None:
         """Retry a refund the ledger missed; its key makes every attempt the same single refund."""
+        key = charge.key
         try:
             for delay in self.refund_delays:
                 await asyncio.sleep(delay)
                 try:
-                    await self._give_back(key, body)
+                    await self._give_back(charge)
                     log.info("refund %s:refund completed on a retry", key)
                     return
-                except (ServiceError, ServiceUnavailable) as exc:
+                except (ServiceRefused, ServiceUnavailable) as exc:
                     if not _transient(exc):
                         break
         except asyncio.CancelledError:
@@ -201,4 +204,4 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: ButecoBot) -> None:
-    await bot.add_cog(Ask(bot))
+    await bot.add_cog(Ask(bot, AskSettings.from_env(bot.env)))

@@ -10,19 +10,28 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import Field
 
 from ..bot import ButecoBot
+from ..clients.balance import BalanceApi
+from ..core.clients import Reply
 from ..core.embeds import COLOR, MAX_DESCRIPTION, Pager
 from ..core.errors import ErrorReportingView, UserFacingError
 from ..core.i18n import locale_of, t
-from ..core.services import Reply
 from ..core.text import clean_line, clip, escape
+from ..settings import PluginSettings
 from .common import coins, ensure_registered, guild_of, money_key
 
 STATEMENT_PAGE = 10
 REASON_SHOWN = 300  # an escaped reason can double in length; ten lines of it still fit one embed
 Amount = app_commands.Range[int, 1, 10**12]
 Reason = app_commands.Range[str, 1, 200]
+
+
+class TransferSettings(PluginSettings):
+    """The balance plugin's own: a /transfer above this many coins asks the sender to confirm with a click."""
+
+    transfer_confirm_above: int = Field(default=1000, ge=0)
 
 
 def _when(value: str) -> str:
@@ -69,12 +78,9 @@ class ConfirmTransfer(ErrorReportingView):
 class Balance(commands.Cog):
     """Reading and moving coins; every reply with personal data is ephemeral."""
 
-    def __init__(self, bot: ButecoBot) -> None:
-        self.bot = bot
-
-    @property
-    def ledger(self):
-        return self.bot.service("balance")
+    def __init__(self, bot: ButecoBot, settings: TransferSettings) -> None:
+        self.bot, self.settings = bot, settings
+        self.ledger = bot.registry.api(BalanceApi)
 
     @app_commands.command(name="balance", description="Show your balance, or a member's")
     @app_commands.describe(member="Whose balance (you, if empty)")
@@ -85,9 +91,9 @@ class Balance(commands.Cog):
         target = member or user
         if target.id == user.id:
             await ensure_registered(self.bot, user)
-        data = await self.ledger.get(f"/guilds/{guild_id}/members/{target.id}/balance")
+        balance = await self.ledger.balance(guild_id, target.id)
         key = "balance.own" if target.id == user.id else "balance.other"
-        text = t(interaction.locale, key, name=escape(target.display_name), balance=coins(data["balance"]))
+        text = t(interaction.locale, key, name=escape(target.display_name), balance=coins(balance))
         await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="transfer", description="Send coins to another member")
@@ -100,13 +106,11 @@ class Balance(commands.Cog):
         if member.id == sender.id:
             raise UserFacingError("errors.self_transfer")
         await ensure_registered(self.bot, sender)
-        body: dict[str, Any] = {"from_user_id": str(sender.id), "to_user_id": str(member.id), "amount": amount}
-        if reason:
-            body["reason"] = clean_line(reason)  # a hidden control or bidi character is dropped, not a 422
+        cleaned = clean_line(reason) if reason else None  # a hidden control or bidi character is dropped, not a 422
         key = money_key(interaction.id)
 
         async def move() -> Reply:
-            return await self.ledger.post(f"/guilds/{guild_id}/transfers", body, idempotency_key=key)
+            return await self.ledger.transfer(guild_id, sender.id, member.id, amount, cleaned, key=key)
 
         def describe(reply: Reply) -> str:
             mine = next((p for p in reply.data["postings"] if p["user_id"] == str(sender.id)), None)
@@ -114,7 +118,7 @@ class Balance(commands.Cog):
             return t(locale, done, amount=coins(amount), name=escape(member.display_name),
                      balance=coins(mine["balance_after"]) if mine else "?")
 
-        if amount > self.bot.settings.transfer_confirm_above:
+        if amount > self.settings.transfer_confirm_above:
             view = ConfirmTransfer(sender.id, locale, move, describe)
             view.confirm.label = t(locale, "transfer.confirm_button")
             view.cancel.label = t(locale, "transfer.cancel_button")
@@ -132,8 +136,7 @@ class Balance(commands.Cog):
         cursor: dict[str, int | None] = {"before_id": None}
 
         async def page() -> tuple[discord.Embed, bool]:
-            data = await self.ledger.get(f"/guilds/{guild_id}/members/{user.id}/statement", limit=STATEMENT_PAGE,
-                                         before_id=cursor["before_id"])
+            data = await self.ledger.statement(guild_id, user.id, limit=STATEMENT_PAGE, before_id=cursor["before_id"])
             cursor["before_id"] = data.get("next_before_id")
             lines = [statement_line(item, locale) for item in data["items"]]
             embed = discord.Embed(title=t(locale, "statement.title"), colour=COLOR,
@@ -151,7 +154,7 @@ class Balance(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, user, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
         await ensure_registered(self.bot, user)
-        data = await self.ledger.get(f"/guilds/{guild_id}/leaderboard", limit=10, user_id=user.id)
+        data = await self.ledger.leaderboard(guild_id, limit=10, user_id=user.id)
         lines = [f"**{row['rank']}.** {escape(row.get('display_name') or row['user_id'])}"
                  f" — {coins(row['balance'])}" for row in data["items"]]
         embed = discord.Embed(title=t(locale, "leaderboard.title"), colour=COLOR,
@@ -163,4 +166,4 @@ class Balance(commands.Cog):
 
 
 async def setup(bot: ButecoBot) -> None:
-    await bot.add_cog(Balance(bot))
+    await bot.add_cog(Balance(bot, TransferSettings.from_env(bot.env)))

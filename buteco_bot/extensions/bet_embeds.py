@@ -95,17 +95,17 @@ def placed_embed(bet: dict[str, Any], amount: int, replayed: bool, locale: str) 
                          colour=discord.Colour.green())
 
 
-def _recipients(postings: list[dict[str, Any]], locale: str) -> list[str]:
-    """Members who received coins, largest first, then "and K more" once the list would get long."""
-    paid = sorted((p for p in postings if p.get("user_id") and p["amount"] > 0), key=lambda p: -p["amount"])
-    lines = [t(locale, "bets.payout_line", member=f"<@{p['user_id']}>", amount=coins(p["amount"]))
-             for p in paid[:MAX_WINNERS_LISTED]]
-    if len(paid) > MAX_WINNERS_LISTED:
-        lines.append(t(locale, "bets.more", count=len(paid) - MAX_WINNERS_LISTED))
+def _recipients(settlement: dict[str, Any], locale: str) -> list[str]:
+    """Members who received coins, largest first, then "and K more" for the other recipients bet_api counted."""
+    paid = sorted((p for p in settlement.get("top_payouts") or [] if p.get("user_id") and p["amount"] > 0),
+                  key=lambda p: -p["amount"])[:MAX_WINNERS_LISTED]
+    lines = [t(locale, "bets.payout_line", member=f"<@{p['user_id']}>", amount=coins(p["amount"])) for p in paid]
+    if settlement["recipients"] > len(paid) and paid:
+        lines.append(t(locale, "bets.more", count=settlement["recipients"] - len(paid)))
     return lines
 
 
-def closed_embed(settlement: dict[str, Any], postings: list[dict[str, Any]] | None, locale: str) -> discord.Embed:
+def closed_embed(settlement: dict[str, Any], locale: str) -> discord.Embed:
     """The public announcement of a settlement or cancellation: what happened and who got how much."""
     event = settlement["event"]
     cancelled = event["status"] == "cancelled"
@@ -116,7 +116,7 @@ def closed_embed(settlement: dict[str, Any], postings: list[dict[str, Any]] | No
         key = "cancelled_no_bets" if cancelled else "no_bets"
     else:
         key = "cancelled" if cancelled else settlement["outcome"]
-    lines = [t(locale, f"bets.closed.{key}", **values), *_recipients(postings or [], locale)]
+    lines = [t(locale, f"bets.closed.{key}", **values), *_recipients(settlement, locale)]
     title = t(locale, "bets.cancelled_title" if cancelled else "bets.settled_title", id=event["id"],
               title=escape(event["title"]))
     colour = discord.Colour.light_grey() if cancelled else discord.Colour.gold()

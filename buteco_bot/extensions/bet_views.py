@@ -11,10 +11,11 @@ from typing import Any
 import discord
 
 from ..bot import ButecoBot
+from ..clients.bet import Actor, BetApi
+from ..core.clients import Reply, ServiceRefused
 from ..core.embeds import clip
-from ..core.errors import ErrorReportingView, UserFacingError, reply_error
+from ..core.errors import ErrorReportingView, UserFacingError, reply_error, service_names
 from ..core.i18n import t
-from ..core.services import Reply, ServiceError, ServiceUnavailable
 from ..core.text import escape
 from .bet_embeds import closed_embed, placed_embed, preview_embed
 from .common import coins, money_key
@@ -31,10 +32,6 @@ def is_admin(interaction: discord.Interaction) -> bool:
     return permissions.manage_guild or permissions.administrator
 
 
-def event_path(guild_id: int, event_id: int) -> str:
-    return f"/guilds/{guild_id}/events/{event_id}"
-
-
 def parse_stake(text: str) -> int:
     """A whole number of coins as people type it: "1 000", "1,000" and "1.000" are all a thousand."""
     digits = "".join(ch for ch in text.strip() if ch not in " ,._\u00a0")
@@ -43,7 +40,7 @@ def parse_stake(text: str) -> int:
     return int(digits)
 
 
-def friendly(error: ServiceError, event: dict[str, Any]) -> Exception:
+def friendly(error: ServiceRefused, event: dict[str, Any]) -> Exception:
     """Refusals whose message needs numbers or names that only this event and the error body know."""
     if error.code == "insufficient_funds":
         return UserFacingError("bets.insufficient_funds", balance=coins(int(error.body.get("balance") or 0)),
@@ -60,6 +57,7 @@ class OwnedView(ErrorReportingView):
     def __init__(self, bot: ButecoBot, owner_id: int, locale: str) -> None:
         super().__init__(timeout=600)
         self.bot, self.owner_id, self.locale = bot, owner_id, locale
+        self.bets = bot.registry.api(BetApi)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
@@ -98,7 +96,7 @@ class StakeModal(discord.ui.Modal):
         picker = self.picker
         amount = parse_stake(self.stake.value)
         await interaction.response.defer()
-        event = await picker.bot.service("bet").get(event_path(picker.guild_id, picker.event["id"]))
+        event = await picker.bets.event(picker.guild_id, picker.event["id"])
         if event["status"] != "open":
             raise UserFacingError("errors.event_locked")
         outcome = next(o for o in event["outcomes"] if o["id"] == self.outcome["id"])
@@ -108,7 +106,7 @@ class StakeModal(discord.ui.Modal):
                                                                                    picker.locale), view=confirm)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await reply_error(interaction, error, interaction.client.service_display_names(interaction.locale))
+        await reply_error(interaction, error, service_names(interaction.client, interaction.locale))
 
 
 class ConfirmBet(OwnedView):
@@ -128,11 +126,11 @@ class ConfirmBet(OwnedView):
         await interaction.response.defer()
         async with self.lock:
             if self.placed is None:
-                body = {"user_id": str(self.owner_id), "amount": self.amount, "outcome_id": self.outcome["id"]}
                 try:
-                    self.placed = await self.bot.service("bet").post(
-                        event_path(self.guild_id, self.event["id"]) + "/bets", body, idempotency_key=self.key)
-                except ServiceError as exc:
+                    self.placed = await self.bets.place(self.guild_id, self.event["id"], user_id=self.owner_id,
+                                                        outcome_id=self.outcome["id"], amount=self.amount,
+                                                        key=self.key)
+                except ServiceRefused as exc:
                     raise friendly(exc, self.event) from exc
         self.stop()
         embed = placed_embed(self.placed.data, self.amount, self.placed.replayed, self.locale)
@@ -150,15 +148,16 @@ class AdminPrompt(ErrorReportingView):
     def __init__(self, bot: ButecoBot, locale: str, guild_id: int, event: dict[str, Any], action: str) -> None:
         super().__init__(timeout=840)
         self.bot, self.locale, self.guild_id, self.event, self.action = bot, locale, guild_id, event, action
+        self.bets = bot.registry.api(BetApi)
         self.lock = asyncio.Lock()
         self.closed: discord.Embed | None = None
         self.message: discord.Message | None = None
         if action == "settle":
             for index, outcome in enumerate(event["outcomes"]):
                 self._button(f"{outcome['position']}. {outcome['label']}", discord.ButtonStyle.primary, index // ROW,
-                             partial(self.close, {"outcome_id": outcome["id"]}))
+                             partial(self.close, outcome["id"]))
         else:
-            self._button(t(locale, "bets.cancel_confirm"), discord.ButtonStyle.danger, 0, partial(self.close, {}))
+            self._button(t(locale, "bets.cancel_confirm"), discord.ButtonStyle.danger, 0, partial(self.close, None))
         if len(self.children) < 25:
             self._button(t(locale, "bets.keep_button"), discord.ButtonStyle.secondary, len(self.children) // ROW,
                          self.dismiss)
@@ -174,27 +173,19 @@ class AdminPrompt(ErrorReportingView):
         await interaction.response.send_message(t(interaction.locale, "errors.forbidden"), ephemeral=True)
         return False
 
-    async def close(self, body: dict[str, Any], interaction: discord.Interaction) -> None:
+    async def close(self, outcome_id: int | None, interaction: discord.Interaction) -> None:
+        """Settle on `outcome_id` (None: cancel); bet_api's answer names the largest payouts for the announcement."""
         await interaction.response.defer()
         async with self.lock:
             if self.closed is None:
-                actor = {"actor_id": str(interaction.user.id), "actor_is_admin": is_admin(interaction)}
-                path = f"{event_path(self.guild_id, self.event['id'])}/{self.action}"
-                settlement = (await self.bot.service("bet").post(path, {**actor, **body})).data
-                self.closed = closed_embed(settlement, await self._postings(settlement), self.locale)
+                actor, event_id = Actor(interaction.user.id, is_admin(interaction)), self.event["id"]
+                if outcome_id is None:
+                    settlement = await self.bets.cancel(self.guild_id, event_id, actor)
+                else:
+                    settlement = await self.bets.settle(self.guild_id, event_id, outcome_id, actor)
+                self.closed = closed_embed(settlement, self.locale)
         self.stop()
         await interaction.edit_original_response(content=None, embed=self.closed, view=None)
-
-    async def _postings(self, settlement: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """Who got how much, read from the ledger; without it the announcement still gives the totals."""
-        if settlement.get("transaction_id") is None:
-            return None
-        key = f"bet:{'settle' if self.action == 'settle' else 'refund'}:{self.event['id']}"
-        try:
-            return (await self.bot.service("balance").get(f"/transactions/by-key/{key}"))["postings"]
-        except (ServiceError, ServiceUnavailable) as exc:
-            log.warning("settlement of event %s announced without its payouts: %s", self.event["id"], exc)
-            return None
 
     async def dismiss(self, interaction: discord.Interaction) -> None:
         self.stop()

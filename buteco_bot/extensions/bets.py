@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,13 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..bot import ButecoBot
+from ..clients.bet import Actor, BetApi
+from ..core.clients import ServiceRefused, ServiceUnavailable
 from ..core.embeds import Pager
 from ..core.errors import UserFacingError
 from ..core.i18n import locale_of, t
-from ..core.services import ServiceClient, ServiceError, ServiceUnavailable
 from ..core.text import clean_line
 from .bet_embeds import ACTIVE, choice_name, event_pages, list_embed, mine_embed
-from .bet_views import AdminPrompt, OutcomePicker, event_path, is_admin
+from .bet_views import AdminPrompt, OutcomePicker, is_admin
 from .common import ensure_registered, guild_of, money_key
 
 AUTOCOMPLETE_S = 2.0
@@ -29,6 +30,7 @@ Description = app_commands.Range[str, 1, 1000]
 Minutes = app_commands.Range[int, 1, 60 * 24 * 90]
 ONLY_OPEN = {"place", "lock"}
 Render = Callable[[list[dict[str, Any]], str], discord.Embed]
+Fetch = Callable[[int | None], Awaitable[dict[str, Any]]]  # one page, given the cursor (None: the newest)
 
 
 def parse_outcomes(text: str) -> list[str]:
@@ -47,11 +49,11 @@ async def event_choices(interaction: discord.Interaction, current: str) -> list[
         return []
     name = interaction.command.name if interaction.command else ""
     statuses = ("open",) if name in ONLY_OPEN else ACTIVE
-    path = f"/guilds/{interaction.guild_id}/events"
+    bets = bot.registry.api(BetApi)
     try:
         async with asyncio.timeout(AUTOCOMPLETE_S):
-            pages = await asyncio.gather(*(bot.service("bet").get(path, status=s, limit=50) for s in statuses))
-    except (ServiceError, ServiceUnavailable, TimeoutError):
+            pages = await asyncio.gather(*(bets.events(interaction.guild_id, status=s, limit=50) for s in statuses))
+    except (ServiceRefused, ServiceUnavailable, TimeoutError):
         return []
     typed = str(current or "").strip().casefold()
     wanted, by_id = typed.lstrip("#"), typed.startswith("#")
@@ -70,21 +72,18 @@ class Bets(commands.Cog):
 
     def __init__(self, bot: ButecoBot) -> None:
         self.bot = bot
-
-    @property
-    def api(self) -> ServiceClient:
-        return self.bot.service("bet")
+        self.api = bot.registry.api(BetApi)
 
     async def _event(self, guild_id: int, event_id: int, statuses: tuple[str, ...]) -> dict[str, Any]:
-        event = await self.api.get(event_path(guild_id, event_id))
+        event = await self.api.event(guild_id, event_id)
         if event["status"] not in statuses:
             code = {"settled": "event_settled", "cancelled": "event_cancelled"}.get(event["status"], "event_locked")
             raise UserFacingError(f"errors.{code}")
         return event
 
     @staticmethod
-    def _actor(interaction: discord.Interaction) -> dict[str, Any]:
-        return {"actor_id": str(interaction.user.id), "actor_is_admin": is_admin(interaction)}
+    def _actor(interaction: discord.Interaction) -> Actor:
+        return Actor(interaction.user.id, is_admin(interaction))
 
     @bet.command(name="create", description="Start a bet (Manage Server)")
     @app_commands.describe(title="What people bet on", outcomes="The outcomes, separated by | (e.g. Yes | No)",
@@ -97,12 +96,11 @@ class Bets(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
         await ensure_registered(self.bot, interaction.user)
-        body: dict[str, Any] = {**self._actor(interaction), "title": clean_line(title), "outcomes": labels}
-        if description:
-            body["description"] = clean_line(description)
-        if closes_in_minutes:
-            body["closes_at"] = (datetime.now(UTC) + timedelta(minutes=closes_in_minutes)).isoformat()
-        reply = await self.api.post(f"/guilds/{guild_id}/events", body, idempotency_key=money_key(interaction.id))
+        closes_at = datetime.now(UTC) + timedelta(minutes=closes_in_minutes) if closes_in_minutes else None
+        reply = await self.api.create_event(
+            guild_id, self._actor(interaction), title=clean_line(title), outcomes=labels,
+            description=clean_line(description) if description else None, closes_at=closes_at,
+            key=money_key(interaction.id))
         event = reply.data
         await interaction.followup.send(t(locale, "bets.created", id=event["id"]), ephemeral=True)
         if not reply.replayed:
@@ -112,7 +110,9 @@ class Bets(commands.Cog):
     @bet.command(name="list", description="The bets taking stakes right now")
     async def list_events(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._send_paged(interaction, f"/guilds/{guild_of(interaction)}/events", list_embed, status="open")
+        guild_id = guild_of(interaction)
+        await self._send_paged(interaction, lambda before_id: self.api.events(
+            guild_id, status="open", limit=PAGE, before_id=before_id), list_embed)
 
     @bet.command(name="info", description="A bet's outcomes, pools and odds")
     @app_commands.describe(event="Which bet")
@@ -120,7 +120,7 @@ class Bets(commands.Cog):
     async def info(self, interaction: discord.Interaction, event: EventId) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
-        found = await self.api.get(event_path(guild_id, event))
+        found = await self.api.event(guild_id, event)
         await self._send_pages(interaction, event_pages(found, locale), locale)
 
     @bet.command(name="place", description="Back an outcome with your coins")
@@ -142,10 +142,10 @@ class Bets(commands.Cog):
     async def lock(self, interaction: discord.Interaction, event: EventId) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
-        locked = await self.api.post(event_path(guild_id, event) + "/lock", self._actor(interaction))
+        locked = await self.api.lock(guild_id, event, self._actor(interaction))
         await interaction.followup.send(t(locale, "bets.locked", id=event), ephemeral=True)
         await interaction.followup.send(t(locale, "bets.locked_public", id=event),
-                                        embed=event_pages(locked.data, locale)[0], ephemeral=False)
+                                        embed=event_pages(locked, locale)[0], ephemeral=False)
 
     @bet.command(name="settle", description="Pick the winning outcome and pay the winners (Manage Server)")
     @app_commands.describe(event="Which bet")
@@ -175,17 +175,18 @@ class Bets(commands.Cog):
     @bet.command(name="mine", description="Your bets and how they ended")
     async def mine(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        guild_id = guild_of(interaction)
+        guild_id, user_id = guild_of(interaction), interaction.user.id
         await ensure_registered(self.bot, interaction.user)
-        await self._send_paged(interaction, f"/guilds/{guild_id}/members/{interaction.user.id}/bets", mine_embed)
+        await self._send_paged(interaction, lambda before_id: self.api.member_bets(
+            guild_id, user_id, limit=PAGE, before_id=before_id), mine_embed)
 
-    async def _send_paged(self, interaction: discord.Interaction, path: str, render: Render, **params: Any) -> None:
+    async def _send_paged(self, interaction: discord.Interaction, fetch: Fetch, render: Render) -> None:
         """Newest first, one keyset page at a time: ▶ fetches the next page only when someone asks for it."""
         locale = locale_of(interaction.locale)
         cursor: dict[str, int | None] = {"before_id": None}
 
         async def page() -> tuple[discord.Embed, bool]:
-            data = await self.api.get(path, limit=PAGE, before_id=cursor["before_id"], **params)
+            data = await fetch(cursor["before_id"])
             cursor["before_id"] = data.get("next_before_id")
             return render(data["items"], locale), cursor["before_id"] is not None
 

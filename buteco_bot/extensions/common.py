@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 
 from ..bot import ButecoBot
+from ..clients.client import ClientApi
+from ..core.clients import Reply
 from ..core.errors import UserFacingError
-from ..core.services import Reply
-from ..core.text import clean_line
 
 
 def guild_of(interaction: discord.Interaction) -> int:
@@ -24,11 +24,7 @@ def money_key(interaction_id: int) -> str:
 
 async def ensure_registered(bot: ButecoBot, user: discord.abc.User) -> Reply:
     """Get-or-create the member in client_api; called only after the interaction was deferred."""
-    body = {"discord_id": str(user.id)}
-    name = clean_line(user.display_name).strip()[:100]  # Discord allows bidi overrides in names; the API does not
-    if name:
-        body["display_name"] = name
-    return await bot.service("client").post("/users", body)
+    return await bot.registry.api(ClientApi).register(user.id, user.display_name)
 
 
 def coins(amount: int) -> str:

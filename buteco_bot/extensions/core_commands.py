@@ -11,7 +11,6 @@ from ..core.embeds import COLOR, Pager, chunk_lines, paginate
 from ..core.health import check_all, gateway_ms, overall
 from ..core.help import build_help
 from ..core.i18n import locale_of, t
-from ..core.registry import report_lines
 from ..core.text import escape
 
 DOTS = {"up": "🟢", "degraded": "🟡", "down": "🔴"}
@@ -30,7 +29,7 @@ class CoreCommands(commands.Cog):
     @app_commands.command(name="help", description="List every command, grouped by plugin")
     async def help(self, interaction: discord.Interaction) -> None:
         locale = locale_of(interaction.locale)
-        pages = await build_help(self.bot, locale)
+        pages = await build_help(self.bot.registry, self.bot.tree, locale, self.bot.dev_guild)
         pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
         if pager.needed:
             await interaction.response.send_message(embed=pages[0], view=pager, ephemeral=True)
@@ -41,17 +40,18 @@ class CoreCommands(commands.Cog):
     async def health(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         locale = locale_of(interaction.locale)
-        results = await check_all(self.bot.session, self.bot.plugins.values())
+        registry = self.bot.registry
+        results = await check_all(registry)
         state = overall(results)
         fields = []
         for result in results:
-            plugin = self.bot.plugins[result.plugin_id]
+            plugin = registry.plugins[result.plugin_id]
             role = t(locale, "health.critical" if result.critical else "health.optional")
             value = t(locale, f"health.{result.status}") + f" · {result.latency_ms:.0f} ms"
             value += f" · v{escape(result.version)}" if result.version else ""  # both come from the service
             value += f" · {escape(result.detail)}" if result.detail else ""
             fields.append((f"{DOTS[result.status]} {plugin.display_name(locale)} ({role})", value))
-        problems = [f"`{p.id}` — {p.state}: {p.reason}" for p in self.bot.plugins.values()
+        problems = [f"`{p.id}` — {p.state}: {p.reason}" for p in registry.plugins.values()
                     if p.state in ("failed", "needs-config")]
         fields += [(t(locale, "health.load_failures"), chunk) for chunk in chunk_lines(problems)]
         latency = gateway_ms(self.bot.latency)
@@ -70,16 +70,14 @@ class CoreCommands(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        synced = await self.bot.loader.reload()
+        synced = await self.bot.reload_plugins()
         title = t(interaction.locale, "plugins.reloaded_synced" if synced else "plugins.reloaded_unchanged")
         await self._send_report(interaction, title)
 
     async def _send_report(self, interaction: discord.Interaction, title: str) -> None:
         locale = locale_of(interaction.locale)
-        lines = report_lines(self.bot.plugins, locale) or [t(locale, "plugins.none")]
-        counts = {s: sum(1 for p in self.bot.plugins.values() if p.state == s)
-                  for s in ("loaded", "failed", "needs-config", "disabled")}
-        summary = " · ".join(f"{state}: {count}" for state, count in counts.items())
+        lines = self.bot.registry.report_lines() or [t(locale, "plugins.none")]
+        summary = " · ".join(f"{state}: {count}" for state, count in self.bot.registry.counts().items())
         pages = paginate(title, [(t(locale, "plugins.field"), chunk) for chunk in chunk_lines(lines)],
                          description=summary, colour=COLOR)
         pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))

@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..bot import ButecoBot
+from ..clients.coin import CoinApi
+from ..core.clients import ServiceRefused
 from ..core.i18n import t
-from ..core.services import ServiceError
 from .common import coins, ensure_registered, guild_of, money_key
 
 
@@ -25,6 +26,7 @@ class Daily(commands.Cog):
 
     def __init__(self, bot: ButecoBot) -> None:
         self.bot = bot
+        self.coin = bot.registry.api(CoinApi)
 
     @app_commands.command(name="daily", description="Claim your daily coins")
     @app_commands.guild_only()
@@ -32,20 +34,18 @@ class Daily(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, user, locale = guild_of(interaction), interaction.user, interaction.locale
         await ensure_registered(self.bot, user)
-        coin = self.bot.service("coin")
-        path = f"/guilds/{guild_id}/members/{user.id}/daily"
         try:
-            claim = (await coin.post(path, idempotency_key=money_key(interaction.id))).data
-        except ServiceError as exc:
+            claim = await self.coin.claim(guild_id, user.id, key=money_key(interaction.id))
+        except ServiceRefused as exc:
             if exc.code != "daily_already_claimed":
                 raise
-            status = await coin.get(path)
-            text = t(locale, "daily.already", next=_relative(status.get("next_claim_at")),
-                     streak=status.get("streak", 0), next_amount=coins(status.get("next_amount", 0)))
+            status = await self.coin.status(guild_id, user.id)
+            text = t(locale, "daily.already", next=_relative(status.next_claim_at), streak=status.streak,
+                     next_amount=coins(status.next_amount))
             await interaction.followup.send(text, ephemeral=True)
             return
-        key = "daily.claimed" if claim.get("credited", True) else "daily.pending"
-        await interaction.followup.send(t(locale, key, amount=coins(claim["amount"]), streak=claim["streak"]),
+        key = "daily.claimed" if claim.credited else "daily.pending"
+        await interaction.followup.send(t(locale, key, amount=coins(claim.amount), streak=claim.streak),
                                         ephemeral=True)
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 
+from buteco_dev.credentials import auth_headers
+from buteco_dev.processes import ServiceProcess
+from buteco_dev.seed import fund_member
 from discord_emulator import InteractionRecord, Member, Message, component_choices
-from tests.support.services import ServiceProcess, auth_headers, fund_member
 
 from .conftest import ACK_LIMIT_S, Services, World, text_of
 

@@ -17,8 +17,10 @@ import pytest_asyncio
 from buteco_bot.bot import ButecoBot
 from buteco_bot.core.manifest import load_manifest_file
 from buteco_bot.settings import BotSettings
+from buteco_dev.credentials import TEST_TOKENS, auth_headers, caller_env
+from buteco_dev.processes import ServiceProcess
+from buteco_dev.seed import fund_member
 from discord_emulator import MANAGE_GUILD, Emulator, Guild, InteractionRecord, Member, Message, component_choices
-from tests.support.services import TEST_TOKENS, ServiceProcess, auth_headers, caller_env, fund_member
 
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 ACK_LIMIT_S = 3.0
@@ -133,14 +135,8 @@ def copy_plugins(target: Path, env: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="module")
 def env(services: Services) -> dict[str, str]:
-    """The service URLs the bot reads; a module that starts more services overrides this."""
+    """The bot's environment: service URLs (and plugin settings); a module that starts more services overrides it."""
     return services.env()
-
-
-@pytest.fixture(scope="module")
-def world_settings() -> dict[str, Any]:
-    """Extra BotSettings for the module's bot; a module overrides this to change e.g. the AI cost."""
-    return {}
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +145,7 @@ def plugins_dir(tmp_path_factory, env: dict[str, str]) -> Path:
     return copy_plugins(tmp_path_factory.mktemp("plugins"), env)
 
 
-async def start_world(plugins_dir: Path, env: dict[str, str], **settings: Any) -> World:
+async def start_world(plugins_dir: Path, env: dict[str, str]) -> World:
     emulator = PermissiveEmulator()
     emulator.overridden = set()
     await emulator.start()
@@ -160,7 +156,7 @@ async def start_world(plugins_dir: Path, env: dict[str, str], **settings: Any) -
     bob = emulator.add_member(guild, name="bob")
     stranger = emulator.add_member(guild, name="stranger")
     config = BotSettings(discord_token=emulator.token, bot_api_token=TEST_TOKENS["bot"], plugins_dir=plugins_dir,
-                         dev_guild_id=guild.id, guild_ready_timeout=0.05, **settings)
+                         dev_guild_id=guild.id, guild_ready_timeout=0.05)
     bot = ButecoBot(config, env={**BOT_CREDENTIALS, **env})
     await bot.login(emulator.token)
     bot._connect_task = asyncio.create_task(bot.connect())  # type: ignore[attr-defined]
@@ -179,8 +175,8 @@ async def stop_world(world: World) -> None:
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(env: dict[str, str], plugins_dir: Path, world_settings: dict[str, Any]) -> AsyncIterator[World]:
-    running = await start_world(plugins_dir, env, **world_settings)
+async def world(env: dict[str, str], plugins_dir: Path) -> AsyncIterator[World]:
+    running = await start_world(plugins_dir, env)
     try:
         yield running
     finally:

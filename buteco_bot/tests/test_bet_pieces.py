@@ -40,9 +40,11 @@ def test_what_members_type_is_checked_before_any_http_call() -> None:
 def test_the_largest_event_fits_discord() -> None:
     event = huge_event("open")
     assert all(within_limits(page) for page in event_pages(event, "pt-BR"))
-    assert len(choice_name(event, "en-US")) <= 100 and choice_name(event, "en-US").endswith("· open · 1 000 000 000 000")
-    winners = [{"user_id": str(10**17 + n), "system": None, "amount": 10**10 + n} for n in range(30)]
+    choice = choice_name(event, "en-US")
+    assert len(choice) <= 100 and choice.endswith("· open · 1 000 000 000 000")
+    winners = [{"user_id": str(10**17 + n), "amount": 10**10 + n} for n in range(30)]
     settled = {**huge_event("settled"), "title": "Derby"}
-    embed = closed_embed({"event": settled, "outcome": "paid", "paid_out": BIG, "recipients": 30}, winners, "en-US")
+    embed = closed_embed({"event": settled, "outcome": "paid", "paid_out": BIG, "recipients": 30,
+                          "top_payouts": winners}, "en-US")
     assert within_limits(embed) and embed.description.count("<@") == 20 and "and 10 more" in embed.description
     assert embed.description.index(str(10**17 + 29)) < embed.description.index(str(10**17 + 28)), "largest first"

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from buteco_bot.core.clients import ServiceUnavailable
 from buteco_bot.core.embeds import MAX_DESCRIPTION, MAX_TOTAL
-from buteco_bot.core.services import ServiceUnavailable
+from buteco_bot.extensions.ask import Charge
+from buteco_dev.processes import ServiceProcess
 from discord_emulator import InteractionRecord, Member, Message
 from genai_api.tests.fake_providers import FakeOpenAI, chat_completion
 from genai_api.tests.support import openai_env
-from tests.support.services import ServiceProcess
 
 from .conftest import Services, World, text_of
 
@@ -42,12 +43,8 @@ def genai(module_start_service, provider: FakeOpenAI) -> ServiceProcess:
 
 @pytest.fixture(scope="module")
 def env(services: Services, genai: ServiceProcess) -> dict[str, str]:
-    return {**services.env(), "GENAI_API_URL": genai.url}
-
-
-@pytest.fixture(scope="module")
-def world_settings() -> dict[str, int]:
-    return {"ai_usage_cost": COST, "ai_cooldown_seconds": 0}
+    """The ask plugin's own settings come from the bot's environment, under the variables an operator sets."""
+    return {**services.env(), "GENAI_API_URL": genai.url, "AI_USAGE_COST": str(COST), "AI_COOLDOWN_SECONDS": "0"}
 
 
 async def ask(world: World, member: Member, prompt: str, *, parts: int = 1, **options) -> InteractionRecord:
@@ -146,7 +143,7 @@ async def test_timeouts_and_bot_errors_give_the_coins_back(world: World, service
     bob, cog = world.bob, world.bot.get_cog("Ask")
     before = services.grant(world.guild.id, bob.id)
     provider.script(hang_s=5)
-    monkeypatch.setattr(world.bot.services["genai"], "timeout", 0.5)
+    monkeypatch.setattr(world.bot.registry.services["genai"], "timeout", 0.5)
     slow = await ask(world, bob, "Too slow?")
     assert "could not answer" in text_of(slow.original) and "coins were returned" in text_of(slow.original)
     assert_refunded(services, world, slow, bob)
@@ -168,11 +165,11 @@ async def test_a_refund_the_ledger_missed_is_retried(world: World, services: Ser
     before = services.grant(world.guild.id, bob.id)
     real, calls = cog._give_back, []
 
-    async def flaky(key: str, body: dict) -> bool:
-        calls.append(key)
+    async def flaky(charge: Charge) -> bool:
+        calls.append(charge.key)
         if len(calls) == 1:
             raise ServiceUnavailable("balance", "away for a moment")
-        return await real(key, body)
+        return await real(charge)
 
     monkeypatch.setattr(cog, "_give_back", flaky)
     monkeypatch.setattr(cog, "refund_delays", (0.2, 0.2))
@@ -218,7 +215,9 @@ async def test_insufficient_funds_generates_nothing(world: World, services: Serv
 async def test_cooldown_refuses_until_it_passes(world: World, services: Services, provider: FakeOpenAI) -> None:
     admin = world.admin
     before = services.grant(world.guild.id, admin.id)
-    world.bot.settings.ai_cooldown_seconds = 30
+    settings = world.bot.get_cog("Ask").settings
+    assert (settings.ai_usage_cost, settings.ai_cooldown_seconds) == (COST, 0), "read from AI_USAGE_COST and co."
+    settings.ai_cooldown_seconds = 30
     try:
         provider.script(hang_s=5)
         slow = await world.run("ask", {"prompt": "First try"}, user=admin)
@@ -233,7 +232,7 @@ async def test_cooldown_refuses_until_it_passes(world: World, services: Services
         assert refused.ephemeral and "You can ask again in" in text_of(refused)
         assert 25 <= int(text_of(refused).split("again in ")[1].split(" s")[0]) <= 30
     finally:
-        world.bot.settings.ai_cooldown_seconds = 0
+        settings.ai_cooldown_seconds = 0
     assert len(provider.received) == 1, "the refused question never reached the provider"
     assert services.balance_of(world.guild.id, admin.id) == before - COST
 

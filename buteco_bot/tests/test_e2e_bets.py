@@ -7,11 +7,27 @@ from typing import Any
 
 import pytest
 
+from buteco_dev.processes import ServiceProcess
 from discord_emulator import component_choices
-from tests.support.services import ServiceProcess
 
-from .bet_flows import (admin_action, answered, balances, call, choices, confirm_prompt, create, escrow, event, fund,
-                        place, placed, press_twice, preview, prompt_for, quiz_events)
+from .bet_flows import (
+    admin_action,
+    answered,
+    balances,
+    call,
+    choices,
+    confirm_prompt,
+    create,
+    escrow,
+    event,
+    fund,
+    place,
+    placed,
+    press_twice,
+    preview,
+    prompt_for,
+    quiz_events,
+)
 from .conftest import ACK_LIMIT_S, Services, World, text_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]

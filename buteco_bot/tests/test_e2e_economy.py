@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from buteco_bot.core.help import leaf_commands
+from buteco_dev.credentials import auth_headers
 from discord_emulator import CommandUnavailable, component_choices
-from tests.support.services import auth_headers
 
 from .conftest import Services, World, text_of
 
@@ -75,12 +75,14 @@ async def test_refusals_move_nothing(world: World, services: Services) -> None:
 async def test_confirmation_double_click_moves_once(world: World, services: Services) -> None:
     guild, admin, bob = world.guild, world.admin, world.bob
     services_before = services.balance_of(guild.id, bob.id)
-    world.bot.settings.transfer_confirm_above = 10
+    settings = world.bot.get_cog("Balance").settings
+    assert settings.transfer_confirm_above == 1000, "TRANSFER_CONFIRM_ABOVE's default"
+    settings.transfer_confirm_above = 10
     try:
         record = await world.run("transfer", {"member": bob.id, "amount": 20}, user=admin)
         prompt = await record.wait_for_original()
     finally:
-        world.bot.settings.transfer_confirm_above = 1000
+        settings.transfer_confirm_above = 1000
     assert "Send **20**" in prompt.content and [c.label for c in component_choices(prompt)] == ["Confirm", "Cancel"]
     assert services.balance_of(guild.id, bob.id) == services_before
     first = await world.emulator.click(prompt, component_choices(prompt)[0].custom_id, user=admin)

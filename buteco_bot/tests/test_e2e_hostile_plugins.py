@@ -14,8 +14,8 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from buteco_dev.credentials import TEST_TOKENS
 from discord_emulator import CommandUnavailable, Message
-from tests.support.services import TEST_TOKENS
 
 from .conftest import Services, World, start_world, stop_world, text_of
 
@@ -148,7 +148,7 @@ def expected_failures(plugins_dir: Path) -> dict[str, str]:
 
 
 async def test_hostile_manifests_fail_alone_named_by_file_and_field(world: World, logs: LogRecords) -> None:
-    plugins = world.bot.plugins
+    plugins = world.bot.registry.plugins
     expected = expected_failures(world.plugins_dir)
     assert {pid for pid, p in plugins.items() if p.state == "failed"} == set(expected)
     assert {pid for pid, p in plugins.items() if p.state == "loaded"} == {"balance", "client", "coin", "echo", "open"}

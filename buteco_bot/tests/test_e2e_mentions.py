@@ -11,8 +11,9 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from buteco_dev.credentials import auth_headers
+from buteco_dev.processes import ServiceProcess
 from discord_emulator import component_choices
-from tests.support.services import ServiceProcess, auth_headers
 
 from .bet_flows import answered, call, fund
 from .conftest import Services, World, start_world, stop_world, text_of

@@ -105,7 +105,7 @@ async def world(services: Services, plugins_dir: Path, tiny_service: str) -> Asy
 
 
 async def test_bad_plugins_are_reported_and_the_bot_runs(world: World) -> None:
-    states = {p.id: p.state for p in world.bot.plugins.values()}
+    states = {p.id: p.state for p in world.bot.registry.plugins.values()}
     assert states == {"balance": "loaded", "client": "loaded", "coin": "loaded", "broken": "failed",
                       "weather": "needs-config", "ghost": "failed", "sloth": "loaded"}
     report = text_of(await world.reply("plugins status", user=world.admin))

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.go_service import GoServiceProcess, build_go_binary
-from tests.support.services import REPO_ROOT
+from buteco_dev import REPO_ROOT
+from buteco_dev.processes import ServiceProcess, go_service
 
 from .conftest import Services, World, text_of
 
@@ -23,20 +23,20 @@ def jokes(lang: str, category: str | None = None) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def joke_api(tmp_path_factory) -> Iterator[GoServiceProcess]:
+def joke_api(go_build, tmp_path_factory) -> Iterator[ServiceProcess]:
     """The Go service built with `go build` and run on a free port (the module is skipped without Go)."""
-    binary = build_go_binary(REPO_ROOT / "joke_api", tmp_path_factory.mktemp("joke_api") / "joke_api")
-    with GoServiceProcess(binary, log_dir=tmp_path_factory.mktemp("joke_api-logs")) as service:
+    binary = go_build(REPO_ROOT / "joke_api")
+    with go_service(binary, log_dir=tmp_path_factory.mktemp("joke_api-logs")) as service:
         yield service
 
 
 @pytest.fixture(scope="module")
-def env(joke_api: GoServiceProcess, services: Services) -> dict[str, str]:
+def env(joke_api: ServiceProcess, services: Services) -> dict[str, str]:
     return {**services.env(), "JOKE_API_URL": joke_api.url}
 
 
 async def test_joke_api_joins_by_its_manifest_alone(world: World) -> None:
-    plugin = world.bot.plugins["joke"]
+    plugin = world.bot.registry.plugins["joke"]
     assert plugin.state == "loaded" and plugin.source == str(world.plugins_dir / "joke.toml")
     assert plugin.manifest.command_module is None
     assert world.bot.tree.get_command("joke").extras == {"plugin": "joke", "declarative": True}
@@ -67,7 +67,7 @@ async def test_help_and_health_show_the_joke_plugin(world: World) -> None:
     assert health.split("Jokes (optional)")[1].split("\n")[1].endswith("v1.0.0")
 
 
-async def test_a_stopped_joke_api_degrades_but_never_downs_the_bot(world: World, joke_api: GoServiceProcess) -> None:
+async def test_a_stopped_joke_api_degrades_but_never_downs_the_bot(world: World, joke_api: ServiceProcess) -> None:
     joke_api.stop()
     try:
         health = text_of(await world.reply("health", user=world.bob))

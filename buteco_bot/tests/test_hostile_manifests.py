@@ -13,13 +13,13 @@ import aiohttp
 import pytest
 
 from buteco_bot.core.boundary import dot_segments, url_problem
+from buteco_bot.core.clients import ServiceClient, ServiceUnavailable
 from buteco_bot.core.declarative import fill_path
+from buteco_bot.core.discovery import discover
 from buteco_bot.core.errors import UserFacingError
 from buteco_bot.core.manifest import ManifestError, load_manifest_file
 from buteco_bot.core.manifest_file import MAX_BYTES, nesting_depth
-from buteco_bot.core.registry import discover
-from buteco_bot.core.services import ServiceClient, ServiceUnavailable
-from tests.support.postgres import free_port
+from buteco_dev.processes import free_port
 
 GOOD = 'name = "Good"\nversion = "1.0"\n[service]\nurl_env = "GOOD_URL"\ndefault_url = "http://good:5000"\n'
 SECRET = "s3cret-value-that-must-not-leak"
@@ -230,7 +230,7 @@ def test_paths_never_leave_the_services_base_path(plugins: Path) -> None:
 async def test_a_retry_logs_the_plugin_and_path_never_the_url_or_a_token(caplog: pytest.LogCaptureFixture) -> None:
     async with aiohttp.ClientSession() as session:
         client = ServiceClient(session, "joke", f"http://127.0.0.1:{free_port()}", SECRET, timeout=2)
-        with caplog.at_level(logging.INFO, logger="buteco_bot.core.services"), pytest.raises(ServiceUnavailable):
+        with caplog.at_level(logging.INFO, logger="buteco_bot.core.clients"), pytest.raises(ServiceUnavailable):
             await client.get("/jokes/1", token=SECRET)
     retries = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert retries and all(line.startswith("retrying plugin joke: GET /jokes/1 after ") for line in retries)

@@ -11,6 +11,7 @@ import discord
 import pytest
 
 from buteco_bot.core.declarative import render_template, service_language
+from buteco_bot.core.discovery import ENTRY_POINT_GROUP, discover
 from buteco_bot.core.embeds import (
     MAX_DESCRIPTION,
     MAX_FIELDS,
@@ -23,7 +24,6 @@ from buteco_bot.core.embeds import (
 from buteco_bot.core.health import ServiceHealth, overall
 from buteco_bot.core.i18n import catalog, t
 from buteco_bot.core.manifest import ManifestError, load_manifest_file
-from buteco_bot.core.registry import ENTRY_POINT_GROUP, discover
 from buteco_bot.settings import BotSettings
 
 from .conftest import REPO_PLUGINS

@@ -105,7 +105,8 @@ def test_worst_case_escaped_text_still_fits_discords_limits() -> None:
     event = {"id": 7, "title": "*" * 200, "description": "#" + "~" * 999, "status": "settled", "closes_at": None,
              "winning_outcome_id": 1, "total_pool": 10**12, "bettors": 19_000, "outcomes": outcomes}
     embeds = [*event_pages(event, "en-US"), list_embed([event] * 10, "pt-BR"),
-              closed_embed({"event": event, "outcome": "paid", "paid_out": 10**12, "recipients": 3}, [], "en-US"),
+              closed_embed({"event": event, "outcome": "paid", "paid_out": 10**12, "recipients": 3, "top_payouts": []},
+                           "en-US"),
               mine_embed([{"event_id": 7, "event_title": "|" * 200, "event_status": "settled",
                            "outcome_label": "`" * 100, "amount": 10**12, "pending_amount": 10**12, "result": "won",
                            "payout": 10**12}] * 10, "pt-BR")]

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from buteco_dev.credentials import auth_headers
+from buteco_dev.postgres import query
+from buteco_dev.processes import ServiceProcess
 from service_kit.settings import psycopg2_url
-from tests.support.postgres import query
-from tests.support.services import ServiceProcess, auth_headers
 
 SERVICE_MODULE = "client_api.main"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.ids import new_snowflake
+from buteco_dev.seed import new_snowflake
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,10 @@ import sys
 import httpx
 import pytest
 
+from buteco_dev import REPO_ROOT
+from buteco_dev.credentials import TEST_TOKEN, caller_env
+from buteco_dev.processes import free_port
 from client_api.tests.conftest import SERVICE_MODULE
-from tests.support.postgres import free_port
-from tests.support.services import REPO_ROOT, TEST_TOKEN, caller_env
 
 pytestmark = pytest.mark.slow
 

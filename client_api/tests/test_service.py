@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from client_api import service
-from client_api.errors import UserNotFound
 from client_api.models import User
+from service_kit.identity import UserNotFound
 
 
 def test_register_creates_once_then_finds(session):

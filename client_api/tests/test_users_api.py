@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from buteco_dev.credentials import TEST_TOKENS
+from buteco_dev.seed import new_snowflake
 from client_api.tests.conftest import client_for, user_rows
-from tests.support.ids import new_snowflake
-from tests.support.services import TEST_TOKENS
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from coin_api import service
+from coin_api.balance_client import DailyCredit
 from coin_api.errors import DailyAlreadyClaimed
-from coin_api.ledger import DailyCredit
 from coin_api.rules import DailyRules
 from service_kit.locks import pinned_session
 from service_kit.settings import psycopg2_url

@@ -9,9 +9,9 @@ import httpx
 import psycopg2
 import pytest
 
+from buteco_dev.credentials import auth_headers
 from coin_api.crediting import member_lock_key
 from coin_api.tests.conftest import LEDGER_TIMEOUT_S, Stack, new_snowflake
-from tests.support.services import auth_headers
 
 pytestmark = pytest.mark.slow
 CLAIMS = 100

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
+from buteco_dev.credentials import TEST_TOKENS, auth_headers
 from coin_api.tests.conftest import Stack, new_snowflake
-from tests.support.services import TEST_TOKENS, auth_headers
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ import logging
 import httpx
 import pytest
 
-from coin_api.ledger import CreditNotConfirmed, CreditRefused, DailyCredit, Ledger
+from coin_api.balance_client import BalanceClient, CreditNotConfirmed, CreditRefused, DailyCredit
 from coin_api.settings import CoinSettings
 from service_kit.settings import SettingsError, load_settings
 
@@ -71,9 +71,9 @@ class FakeClient:
         return self.outcome
 
 
-def ledger_answering(outcome) -> tuple[Ledger, FakeClient]:
+def ledger_answering(outcome) -> tuple[BalanceClient, FakeClient]:
     client = FakeClient(outcome)
-    return Ledger(client), client  # type: ignore[arg-type]
+    return BalanceClient(client), client  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("status", [200, 201])
@@ -99,13 +99,13 @@ def test_no_answer_or_a_5xx_is_not_confirmed(outcome):
 
 def test_a_reused_key_is_a_bug_that_is_logged(caplog):
     ledger, _ = ledger_answering(httpx.Response(409, json={"code": "idempotency_key_reused"}))
-    with caplog.at_level(logging.ERROR, logger="coin_api.ledger"), pytest.raises(CreditRefused):
+    with caplog.at_level(logging.ERROR, logger="coin_api.balance_client"), pytest.raises(CreditRefused):
         ledger.credit(CREDIT)
     assert "BUG" in caplog.text and "daily:7:42:3" in caplog.text
 
 
 def test_another_refusal_is_logged_and_not_retried_as_pending(caplog):
     ledger, _ = ledger_answering(httpx.Response(404, json={"code": "user_not_found"}))
-    with caplog.at_level(logging.ERROR, logger="coin_api.ledger"), pytest.raises(CreditRefused, match="404"):
+    with caplog.at_level(logging.ERROR, logger="coin_api.balance_client"), pytest.raises(CreditRefused, match="404"):
         ledger.credit(CREDIT)
     assert "refused credit daily:7:42:3" in caplog.text

@@ -1,12 +1,14 @@
 """Fake providers and genai_api processes configured against them, shared by each test module."""
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from buteco_dev.credentials import auth_headers
+from buteco_dev.processes import ServiceGroup, ServiceProcess
 from genai_api.tests.fake_providers import FakeGemini, FakeOpenAI
-from tests.support.services import ServiceProcess, auth_headers
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,14 @@ def _fresh_fakes(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     for fake in fakes:
         fake.reset()
+
+
+@pytest.fixture(scope="module")
+def start_genai(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServiceProcess]]:
+    """start_genai(env={...}) -> a running genai_api with no database at all: it has no tables, as in production."""
+    log_dir: Path = tmp_path_factory.mktemp("genai")
+    with ServiceGroup(None, log_dir) as group:
+        yield lambda *, env=None: group.start("genai_api.main", env)
 
 
 @pytest.fixture(scope="module")

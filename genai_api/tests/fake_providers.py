@@ -10,7 +10,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.support.postgres import free_port
+from buteco_dev.processes import free_port
 
 
 @dataclass

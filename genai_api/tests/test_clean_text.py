@@ -10,8 +10,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def api(fake_openai: FakeOpenAI, module_start_service, connect) -> httpx.Client:
-    return connect(module_start_service("genai_api.main", env=openai_env(fake_openai)))
+def api(fake_openai: FakeOpenAI, start_genai, connect) -> httpx.Client:
+    return connect(start_genai(env=openai_env(fake_openai)))
 
 
 @pytest.mark.parametrize("body, field", [

@@ -17,8 +17,8 @@ SAFETY_RATINGS = [{"category": "HARM_CATEGORY_HARASSMENT", "probability": "HIGH"
 
 
 @pytest.fixture(scope="module")
-def api(fake_gemini: FakeGemini, module_start_service, connect) -> httpx.Client:
-    return connect(module_start_service("genai_api.main", env=gemini_env(fake_gemini)))
+def api(fake_gemini: FakeGemini, start_genai, connect) -> httpx.Client:
+    return connect(start_genai(env=gemini_env(fake_gemini)))
 
 
 def test_happy_path_sends_contents_and_system_instruction_with_the_key_header(api, fake_gemini):

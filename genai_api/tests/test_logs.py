@@ -13,9 +13,9 @@ COMPLETION = "resposta-que-so-o-membro-ve"
 
 
 @pytest.fixture(scope="module")
-def services(fake_openai, fake_gemini, module_start_service):
-    return (module_start_service("genai_api.main", env=openai_env(fake_openai)),
-            module_start_service("genai_api.main", env=gemini_env(fake_gemini)))
+def services(fake_openai, fake_gemini, start_genai):
+    return (start_genai(env=openai_env(fake_openai)),
+            start_genai(env=gemini_env(fake_gemini)))
 
 
 def test_logs_carry_sizes_and_latency_but_no_prompt_completion_or_key(services, fake_openai, fake_gemini, connect):

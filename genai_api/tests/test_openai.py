@@ -12,14 +12,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def api(fake_openai: FakeOpenAI, module_start_service, connect) -> httpx.Client:
-    return connect(module_start_service("genai_api.main", env=openai_env(fake_openai)))
+def api(fake_openai: FakeOpenAI, start_genai, connect) -> httpx.Client:
+    return connect(start_genai(env=openai_env(fake_openai)))
 
 
 @pytest.fixture(scope="module")
-def keyless_api(fake_openai: FakeOpenAI, module_start_service, connect) -> httpx.Client:
+def keyless_api(fake_openai: FakeOpenAI, start_genai, connect) -> httpx.Client:
     """A local server (Ollama, vLLM, LM Studio) that takes no key."""
-    return connect(module_start_service("genai_api.main", env=openai_env(fake_openai, OPENAI_API_KEY="")))
+    return connect(start_genai(env=openai_env(fake_openai, OPENAI_API_KEY="")))
 
 
 def test_happy_path_sends_system_and_user_messages_and_returns_text_and_usage(api, fake_openai):
@@ -59,7 +59,8 @@ def test_missing_usage_is_reported_as_zero_tokens(api, fake_openai):
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_refused_key_is_a_502_telling_the_operator_which_key(api, fake_openai, status):
-    fake_openai.script(status=status, json=openai_error(f"Incorrect API key provided: {OPENAI_KEY}.", "invalid_api_key"))
+    fake_openai.script(status=status,
+                       json=openai_error(f"Incorrect API key provided: {OPENAI_KEY}.", "invalid_api_key"))
     body = assert_error(api.post("/generate", json={"prompt": "hi"}), 502, "provider_auth")
     assert "OPENAI_API_KEY" in body["detail"] and OPENAI_KEY not in str(body)
 

@@ -2,16 +2,15 @@
 
 import pytest
 
+from buteco_dev.credentials import TEST_TOKEN
 from genai_api.settings import GenaiSettings
 from service_kit.settings import SettingsError, load_settings
-from tests.support.services import TEST_TOKEN
 
 
 @pytest.fixture(autouse=True)
 def _base_env(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql://u@localhost/db")
     monkeypatch.setenv("BOT_API_TOKEN", TEST_TOKEN)
-    for name in ("COIN_API_TOKEN", "BET_API_TOKEN", "GENAI_PROVIDER", "OPENAI_API_KEY", "OPENAI_MODEL",
+    for name in ("DATABASE_URL", "COIN_API_TOKEN", "BET_API_TOKEN", "GENAI_PROVIDER", "OPENAI_API_KEY", "OPENAI_MODEL",
                  "GEMINI_API_KEY", "GEMINI_MODEL"):
         monkeypatch.delenv(name, raising=False)
 

@@ -1,19 +1,20 @@
-"""A tiny service built on the kit, so the kit's promises are tested over real HTTP."""
+"""A tiny service with a database built on the kit, so the kit's promises are tested over real HTTP."""
 
 import logging
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from buteco_dev.credentials import TEST_TOKENS
 from service_kit.app import create_service_app
 from service_kit.auth import CallerDep, Permissions
 from service_kit.errors import ConflictError
-from service_kit.settings import ServiceSettings
-from tests.support.services import TEST_TOKENS
+from service_kit.settings import DatabaseSettings
+from service_kit.types import SnowflakePath
 
 router = APIRouter()
 PERMISSIONS = Permissions({"echo": {"bot", "coin_api"}, "whoami": {"bot", "coin_api"}, "conflict": {"bot"},
-                           "crash": {"bot"}})
+                           "crash": {"bot"}, "item": {"bot", "coin_api"}})
 probe_logger = logging.getLogger("probe")
 
 
@@ -36,11 +37,16 @@ def conflict() -> None:
     raise ConflictError("that already happened", code="already_done", hint="try tomorrow")
 
 
+@router.get("/items/{item_id}")
+def item(item_id: SnowflakePath) -> dict[str, int]:
+    return {"item_id": item_id}
+
+
 @router.get("/crash")
 def crash() -> None:
     probe_logger.error("about to crash holding %s and %s", TEST_TOKENS["bot"], TEST_TOKENS["coin_api"])
     raise RuntimeError("boom")
 
 
-app = create_service_app(name="probe", version="9.9.9", settings_cls=ServiceSettings, router=router,
+app = create_service_app(name="probe", version="9.9.9", settings_cls=DatabaseSettings, router=router,
                          permissions=PERMISSIONS)

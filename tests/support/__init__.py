@@ -1,1 +1,1 @@
-"""Shared test infrastructure: PostgreSQL, service processes, fault-injection proxy, fixtures."""
+"""Pytest glue only: fixtures.py turns buteco_dev's PostgreSQL, processes and fault proxy into fixtures."""

@@ -1,4 +1,5 @@
-"""Pytest fixtures: a PostgreSQL server, a migrated template, a fresh database per test, services, proxies."""
+"""Pytest fixtures over buteco_dev: a PostgreSQL server, a migrated template, a fresh database per test, services,
+fault proxies, Go binaries. Loaded for every test directory by the root conftest.py (pytest_plugins)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,25 @@ import subprocess
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
-from tests.support import migrations
-from tests.support.postgres import (
+from buteco_dev import migrations
+from buteco_dev.catalogue import GoUnavailable, build_go_binary
+from buteco_dev.fault_proxy import FaultProxy
+from buteco_dev.postgres import (
     FAST_SETTINGS,
-    ThrowawayPostgres,
+    TEMPLATE_DATABASE,
+    Postgres,
     create_database,
     drop_database,
     find_bin_dir,
+    fresh_database,
     plain_url,
     seal_template,
-    unique_name,
 )
-from tests.support.proxy import FaultProxy
-from tests.support.services import ServiceGroup, ServiceProcess
-
-TEMPLATE_DATABASE = "buteco_template"
+from buteco_dev.processes import ServiceGroup, ServiceProcess
 
 
 def _interrupt(signum, frame):
@@ -70,7 +72,7 @@ def _container_postgres() -> Iterator[str]:
 def _local_postgres() -> Iterator[str]:
     if not find_bin_dir():
         pytest.fail("no PostgreSQL: set TEST_DATABASE_URL, or run scripts/ensure-postgres.sh (make install)")
-    with ThrowawayPostgres() as server:
+    with Postgres.throwaway() as server:
         yield server.url
 
 
@@ -101,7 +103,7 @@ def pg_admin_url() -> Iterator[str]:
 def migrated_template_url(pg_admin_url: str) -> str:
     """A database migrated by the real TypeORM migrations once per session; tests get copies of it.
 
-    The migrations also give each service role LOGIN with the tests' fixed password (tests/support/db_roles.py).
+    The migrations also give each service role LOGIN with the tests' fixed password (buteco_dev/credentials.py).
     """
     if not migrations.migration_service_present():
         pytest.skip("db_migration_service/package.json does not exist yet: no schema to test against")
@@ -114,17 +116,6 @@ def migrated_template_url(pg_admin_url: str) -> str:
         pytest.fail(str(exc), pytrace=False)
     seal_template(pg_admin_url, TEMPLATE_DATABASE)
     return url
-
-
-@contextmanager
-def fresh_database(admin_url: str, prefix: str = "test") -> Iterator[str]:
-    """A copy of the migrated template, dropped on exit."""
-    name = unique_name(prefix)
-    url = create_database(admin_url, name, template=TEMPLATE_DATABASE)
-    try:
-        yield url
-    finally:
-        drop_database(admin_url, name)
 
 
 @pytest.fixture
@@ -181,3 +172,21 @@ def fault_proxy() -> Iterator[Callable[[str], FaultProxy]]:
     finally:
         for proxy in proxies:
             proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def go_build(tmp_path_factory) -> Callable[[Path], Path]:
+    """go_build(module_dir) -> its binary, built once per session; skips the test without a Go toolchain."""
+    built: dict[Path, Path] = {}
+
+    def build(module_dir: Path) -> Path:
+        if module_dir not in built:
+            try:
+                built[module_dir] = build_go_binary(module_dir, tmp_path_factory.mktemp("go") / module_dir.name)
+            except GoUnavailable as exc:
+                pytest.skip(str(exc))
+            except RuntimeError as exc:
+                pytest.fail(str(exc), pytrace=False)
+        return built[module_dir]
+
+    return build

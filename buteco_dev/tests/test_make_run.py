@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from buteco_dev.services import go_binary
-from tests.support.postgres import find_bin_dir
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from buteco_dev import REPO_ROOT
+from buteco_dev.catalogue import go_toolchain
+from buteco_dev.postgres import find_bin_dir
 
 pytestmark = [
     pytest.mark.slow,
@@ -79,7 +78,7 @@ def reply_to(output: str, command: str) -> str:
 
 
 def test_console_session_survives_a_restart_and_leaves_nothing_behind(data_dir):
-    joke = (REPO_ROOT / "plugins" / "joke.toml").exists() and go_binary() is not None  # the Go service
+    joke = (REPO_ROOT / "plugins" / "joke.toml").exists() and go_toolchain() is not None  # the Go service
     first, pids = session(data_dir, "/daily", "/as bob", "/register", "/as alice", "/transfer @bob 50",
                           "/balance", '/bet create "Who wins?" "Red | Blue"', "/bet list",
                           "/as bob", "/bet place 1", "1", "20", "1", "/bet mine", "/as alice",

@@ -1,4 +1,4 @@
-"""HTTP/1.1 fault-injection proxy placed between two services; test infrastructure only.
+"""An HTTP/1.1 fault-injection proxy between two services, for tests of what a caller does when the network fails.
 
 Modes are read per request, so switching also affects keep-alive connections a client already pooled:
 - ``pass``: relay requests and responses.
@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tests.support.postgres import free_port
+from .processes import free_port
 
 MODES = ("pass", "refuse", "drop_response", "delay")
 NO_BODY_STATUSES = {204, 304}

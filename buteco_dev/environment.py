@@ -1,7 +1,8 @@
-"""What the code reads from the environment, what .env.example lists, and what docker-compose.yml declares.
+"""The stack's variables: what the code reads from the environment, what .env.example lists, what compose gives.
 
 Everything is derived from the tree, so a new service (a package with a settings class, a Go or TypeScript
-service, a manifest in plugins/) is covered without editing this file.
+service, a manifest in plugins/) is covered without editing this file. Tests check the three agree; `make run`
+reads .env with read_env_file().
 """
 
 from __future__ import annotations
@@ -9,22 +10,18 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import yaml
 from pydantic_settings import BaseSettings
 
-from buteco_dev.credentials import environment_of, is_secret
-from tests.support.db_roles import SERVICE_ROLES, password_variable
+from . import REPO_ROOT
+from .catalogue import COMPOSE_FILE, build_of, manifests
+from .credentials import SERVICE_ROLES, environment_of, is_secret, password_variable
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
-PLUGINS_DIR = REPO_ROOT / "plugins"
-SKIP_DIRS = {".git", ".venv", "node_modules", "dist", "tests", "bench", ".tmp", ".run", "__pycache__"}
+# Not deployed: tests, benchmarks, this dev tooling, virtualenvs, node_modules and builds.
+SKIP_DIRS = {".git", ".venv", "node_modules", "dist", "tests", "bench", "buteco_dev", ".tmp", ".run", "__pycache__"}
 
 PY_ENV = re.compile(r"""(?:getenv|environ\.get|environ\.setdefault|environ\[)\(?\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 # os.Getenv("X"), os.LookupEnv("X"), and an injected getenv("X") (how joke_api reads its settings).
@@ -36,7 +33,7 @@ INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def source_files(suffix: str) -> list[Path]:
-    """Files of the deployable code: everything but tests, benchmarks, virtualenvs, node_modules and builds."""
+    """Files of the deployable code (what SKIP_DIRS does not name), test files excluded."""
     found = []
     for path in REPO_ROOT.rglob(f"*{suffix}"):
         parts = set(path.relative_to(REPO_ROOT).parts[:-1])
@@ -67,10 +64,6 @@ def settings_variables(cls: type[BaseSettings]) -> set[str]:
         alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
         names.add(alias.upper() if alias else f"{prefix}{name}".upper())
     return names
-
-
-def manifests() -> dict[str, dict]:
-    return {path.stem: tomllib.loads(path.read_text(encoding="utf-8")) for path in sorted(PLUGINS_DIR.glob("*.toml"))}
 
 
 def variables_read_by_code() -> dict[str, set[str]]:
@@ -170,10 +163,6 @@ def env_example_entries() -> dict[str, EnvEntry]:
     return entries
 
 
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
-
-
 def compose_interpolated() -> set[str]:
     """Variables docker-compose.yml interpolates (`${NAME}`, `${NAME:?...}`, `${NAME:-default}`)."""
     text = "\n".join(line.split(" #")[0] for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
@@ -181,56 +170,14 @@ def compose_interpolated() -> set[str]:
     return set(INTERPOLATION.findall(text.replace("$$", "")))
 
 
-def manifest_host(data: dict) -> str:
-    """The compose service a manifest points at: the host of its default URL (http://balance-api:5000)."""
-    return urlsplit(data["service"]["default_url"]).hostname or ""
-
-
-def is_long_running(service: dict) -> bool:
-    return str(service.get("restart", "no")) != "no"
-
-
-def api_services(spec: dict) -> dict[str, dict]:
-    """Services built from this repository that run for good, except the bot: the HTTP APIs."""
-    return {name: svc for name, svc in spec["services"].items()
-            if "build" in svc and is_long_running(svc) and name != "bot"}
-
-
-def build_of(service: dict) -> tuple[Path, Path, dict]:
-    """(context dir, Dockerfile, build args) of a compose service."""
-    build = service["build"]
-    if isinstance(build, str):
-        build = {"context": build}
-    context = (REPO_ROOT / build.get("context", ".")).resolve()
-    return context, context / build.get("dockerfile", "Dockerfile"), build.get("args") or {}
-
-
-def source_pending(service: dict) -> str | None:
-    """Why a compose service cannot be built yet (its code has not landed), or None when it can."""
-    context, dockerfile, args = build_of(service)
-    if not context.is_dir():
-        return f"{context.relative_to(REPO_ROOT)}/ does not exist yet"
-    if not dockerfile.is_file() and context != REPO_ROOT:
-        return f"{dockerfile.relative_to(REPO_ROOT)} does not exist yet"
-    package = args.get("SERVICE")
-    if package and not (REPO_ROOT / package / "main.py").is_file():
-        return f"{package}/main.py does not exist yet"
-    return None
-
-
-def dockerfile_stages(dockerfile: Path) -> dict[str, list[str]]:
-    """Instructions per stage name (stages without `AS name` are keyed by their index)."""
-    stages: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.upper().startswith("FROM "):
-            words = line.split()
-            name = words[3] if len(words) > 3 and words[2].upper() == "AS" else str(len(stages))
-            current = stages.setdefault(name, [])
-        if current is not None:
-            current.append(line)
-    return stages
+def read_env_file(path: Path | None) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (comments, blanks and empty values skipped; quotes removed)."""
+    if path is None or not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.strip().partition("=")
+        value = value.strip().strip("\"'")
+        if sep and key and not key.startswith("#") and value:
+            values[key.strip()] = value
+    return values

@@ -1,12 +1,13 @@
-"""HTTP client for the internal services: one shared session, per-service timeouts, safe retries only."""
+"""The HTTP client of a plugin's service (shared session, its own timeout and credential, safe retries only),
+and the base of the typed clients in buteco_bot.clients."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 
@@ -15,8 +16,8 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_DELAYS = (0.05, 0.2, 0.5)
 
 
-class ServiceError(Exception):
-    """A service answered with a domain error: `{"detail", "code"}` and an HTTP status."""
+class ServiceRefused(Exception):
+    """The service refused the call with a domain error: `{"detail", "code"}` and an HTTP status."""
 
     def __init__(self, service: str, status: int, code: str, detail: str, body: Mapping[str, Any] | None = None):
         self.service, self.status, self.code, self.detail = service, status, code, detail
@@ -54,7 +55,7 @@ class ServiceClient:
 
     async def request(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
                       idempotency_key: str | None = None) -> Reply:
-        """Send, translating failures into ServiceError / ServiceUnavailable; the whole call honours timeout."""
+        """Send, translating failures into ServiceRefused / ServiceUnavailable; the whole call honours timeout."""
         headers = dict(self._headers)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
@@ -65,11 +66,11 @@ class ServiceClient:
                 for attempt, delay in enumerate((*RETRY_DELAYS, None)):
                     try:
                         return await self._once(method, path, json, query, headers)
-                    except (ServiceUnavailable, ServiceError) as exc:
+                    except (ServiceUnavailable, ServiceRefused) as exc:
                         transient = isinstance(exc, ServiceUnavailable) or exc.status in RETRY_STATUSES
                         if not (retryable and transient and delay is not None):
                             raise
-                        cause = f"HTTP {exc.status}" if isinstance(exc, ServiceError) else \
+                        cause = f"HTTP {exc.status}" if isinstance(exc, ServiceRefused) else \
                             type(exc.__cause__).__name__ if exc.__cause__ else exc.reason  # never the URL
                         log.info("retrying plugin %s: %s %s after %s (attempt %d)", self.name, method,
                                  path.split("?", 1)[0], cause, attempt + 1)
@@ -91,13 +92,28 @@ class ServiceClient:
         if status < 400:
             return Reply(status, body, replayed)
         if isinstance(body, dict) and isinstance(body.get("code"), str):
-            raise ServiceError(self.name, status, body["code"], str(body.get("detail", "")), body)
+            raise ServiceRefused(self.name, status, body["code"], str(body.get("detail", "")), body)
         if status >= 500:
             raise ServiceUnavailable(self.name, f"HTTP {status}")
-        raise ServiceError(self.name, status, "http_error", f"HTTP {status}", body if isinstance(body, dict) else None)
+        detail = body if isinstance(body, dict) else None
+        raise ServiceRefused(self.name, status, "http_error", f"HTTP {status}", detail)
 
     async def get(self, path: str, **params: Any) -> Any:
         return (await self.request("GET", path, params=params)).data
 
     async def post(self, path: str, json: Any = None, *, idempotency_key: str | None = None) -> Reply:
         return await self.request("POST", path, json=json, idempotency_key=idempotency_key)
+
+
+class ServiceApi:
+    """Base of the typed clients: every call asks for the plugin's current ServiceClient, since a reload replaces it."""
+
+    plugin_id: ClassVar[str]
+
+    def __init__(self, current: Callable[[], ServiceClient]) -> None:
+        self._current = current
+
+    @property
+    def http(self) -> ServiceClient:
+        """ServiceUnavailable when the plugin is not loaded (failed, disabled, needs-config)."""
+        return self._current()

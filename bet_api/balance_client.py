@@ -8,7 +8,7 @@ import httpx
 
 from service_kit.client import InternalClient
 
-logger = logging.getLogger("bet_api.ledger")
+logger = logging.getLogger("bet_api.balance_client")
 RETRYABLE_STATUSES = frozenset({408, 429})
 
 
@@ -57,7 +57,7 @@ class Move:
                 "postings": [leg.wire() for leg in self.legs]}
 
 
-class Ledger:
+class BalanceClient:
     """Posts to balance_api's POST /transactions, which replays a key and never moves coins twice."""
 
     def __init__(self, client: InternalClient, settle_client: InternalClient) -> None:

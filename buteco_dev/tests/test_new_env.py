@@ -6,7 +6,10 @@ import stat
 import subprocess
 from pathlib import Path
 
-from tests.support.run_config import ENV_EXAMPLE, REPO_ROOT, compose, env_example_entries, is_secret, secrets_of
+from buteco_dev import REPO_ROOT
+from buteco_dev.catalogue import compose
+from buteco_dev.credentials import is_secret
+from buteco_dev.environment import ENV_EXAMPLE, env_example_entries, secrets_of
 
 NEW_ENV = REPO_ROOT / "scripts" / "new-env"
 FROM_ELSEWHERE = {"DISCORD_TOKEN", "OPENAI_API_KEY", "GEMINI_API_KEY"}  # issued by Discord or a provider
@@ -24,7 +27,8 @@ def values(path: Path) -> dict[str, str]:
 def test_every_credential_gets_a_fresh_value_and_the_rest_is_the_example(tmp_path):
     first, second = tmp_path / "first.env", tmp_path / "second.env"
     assert new_env(first).returncode == 0 and new_env(second).returncode == 0
-    generated = {name for name in env_example_entries() if is_secret(name)} - FROM_ELSEWHERE
+    listed = {name for name, entry in env_example_entries().items() if not entry.commented_out}
+    generated = {name for name in listed if is_secret(name)} - FROM_ELSEWHERE  # a `# NAME=` line stays as it is
     one, two = values(first), values(second)
     for name in generated:
         assert len(one[name]) >= 16 and one[name].isalnum(), name  # URL-safe, as DATABASE_URL needs

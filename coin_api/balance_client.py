@@ -7,7 +7,7 @@ import httpx
 
 from service_kit.client import InternalClient
 
-logger = logging.getLogger("coin_api.ledger")
+logger = logging.getLogger("coin_api.balance_client")
 RETRYABLE_STATUSES = frozenset({408, 429})
 
 
@@ -47,7 +47,7 @@ class DailyCredit:
         }
 
 
-class Ledger:
+class BalanceClient:
     """Posts daily credits to balance_api's POST /transactions; balance_api replays a key, never pays twice."""
 
     def __init__(self, client: InternalClient) -> None:

@@ -1,36 +1,31 @@
-"""Tests of the test infrastructure itself: PostgreSQL, the migrated template, ServiceProcess, FaultProxy."""
+"""buteco_dev's infrastructure as the tests use it: PostgreSQL, the migrated template, service processes, FaultProxy."""
 
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support.db_roles import fixed_password, service_database_url
-from tests.support.postgres import ThrowawayPostgres, create_database, drop_database, find_bin_dir, unique_name
-from tests.support.services import TEST_TOKEN, ServiceProcess, ServiceStartError, auth_headers
+from buteco_dev.credentials import TEST_TOKEN, auth_headers, fixed_password, service_database_url
+from buteco_dev.postgres import Postgres, create_database, drop_database, find_bin_dir, query, unique_name
+from buteco_dev.processes import ChildProcess, ServiceStartError, python_service
+
+ECHO_APP = "buteco_dev.tests.echo_app"
 
 SCHEMA_TABLES = {"users", "accounts", "ledger_transactions", "postings", "daily_claims"}
 
 
-def query(url: str, sql: str) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
-
 def public_tables(url: str) -> set[str]:
-    return {row[0] for row in query(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+    rows = query(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+    return {row[0] for row in rows}
 
 
 def test_server_answers_select_1(pg_admin_url):
@@ -40,14 +35,14 @@ def test_server_answers_select_1(pg_admin_url):
 @pytest.mark.slow
 @pytest.mark.skipif(find_bin_dir() is None, reason="no PostgreSQL server binaries installed")
 def test_throwaway_postgres_durable_lifecycle():
-    server = ThrowawayPostgres(durable=True, max_connections=50).start()
-    base_dir, url = server.base_dir, server.url
+    server = Postgres.throwaway(fast=False, max_connections=50).start()
+    temp_dir, url = server.temp_dir, server.url
     try:
         assert query(url, "SHOW fsync") == [("on",)]
         assert query(url, "SHOW max_connections") == [("50",)]
     finally:
         server.stop()
-    assert not os.path.exists(base_dir)
+    assert not os.path.exists(temp_dir)
     with pytest.raises(psycopg2.OperationalError):
         psycopg2.connect(url, connect_timeout=2)
 
@@ -70,10 +65,10 @@ def test_each_database_is_an_independent_copy(pg_admin_url, database_url):
 
 def test_a_service_process_connects_as_its_own_role():
     url = "postgresql://postgres:owner@127.0.0.1:5432/db"
-    parsed = make_url(ServiceProcess("coin_api.main", database_url=url).env["DATABASE_URL"])
+    parsed = make_url(python_service("coin_api.main", database_url=url).env["DATABASE_URL"])
     assert (parsed.username, parsed.password, parsed.host, parsed.port, parsed.database) == (
         "coin_api", fixed_password("coin_api"), "127.0.0.1", 5432, "db")
-    assert service_database_url("tests.support.echo_app", url) == url, "no role for what is no service"
+    assert service_database_url(ECHO_APP, url) == url, "no role for what is no service"
 
 
 def test_auth_headers():
@@ -82,7 +77,7 @@ def test_auth_headers():
 
 @pytest.mark.slow
 def test_service_process_env_logs_restart_stop(start_service):
-    service = start_service("tests.support.echo_app", database_url="postgresql://example/db", env={"EXTRA": "x"})
+    service = start_service(ECHO_APP, database_url="postgresql://example/db", env={"EXTRA": "x"})
     with httpx.Client(base_url=service.url, trust_env=False) as client:
         assert client.get("/env/BOT_API_TOKEN").json()["value"] == TEST_TOKEN
         assert client.get("/env/DATABASE_URL").json()["value"] == "postgresql://example/db"
@@ -102,7 +97,34 @@ def test_service_process_env_logs_restart_stop(start_service):
 @pytest.mark.slow
 def test_service_process_that_dies_reports_its_output(start_service):
     with pytest.raises(ServiceStartError, match="no_such_module"):
-        start_service("tests.support.no_such_module", database_url="postgresql://example/db")
+        start_service("buteco_dev.tests.no_such_module", database_url="postgresql://example/db")
+
+
+def _alive(pid: int) -> bool:
+    """Running, or stopped but not yet dead: neither gone from /proc nor a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_stop_ends_the_whole_process_group(tmp_path):
+    """What a child started (uvicorn's workers, PostgreSQL's backends) goes with it, and nothing else."""
+    shell = ChildProcess("shell", ["sh", "-c", "sleep 300 & echo $! > grandchild; wait"], cwd=tmp_path,
+                         log_path=tmp_path / "shell.log").spawn()
+    marker, deadline = tmp_path / "grandchild", time.monotonic() + 10
+    while not (marker.exists() and marker.read_text().strip()):
+        assert time.monotonic() < deadline, shell.logs()
+        time.sleep(0.02)
+    grandchild = int(marker.read_text())
+    assert shell.running and _alive(grandchild)
+    shell.stop(timeout=5)
+    assert not shell.running and shell.exit_code == -signal.SIGTERM
+    deadline = time.monotonic() + 2  # SIGKILL is sent; the kernel ends it a moment later
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(grandchild)
+    shell.stop()  # a second stop (atexit's) signals nobody
 
 
 class Upstream:

@@ -1,6 +1,6 @@
 """`make run` hands out credentials as compose does: each process its own, fresh per run, .env's when set.
 
-Only the environments are computed here (no process starts); tests/test_make_run.py runs the whole stack with them.
+Only the environments are computed here (no process starts); test_make_run.py runs the whole stack with them.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def test_each_service_gets_its_own_credentials_and_its_own_database_role(make_st
         assert not {"DISCORD_TOKEN", "POSTGRES_PASSWORD"} & env[name].keys(), name
     assert TOKENS & env["bot"].keys() == {"BOT_API_TOKEN", "JOKE_API_TOKEN"}
     assert "DATABASE_URL" not in env["bot"] and "DATABASE_URL" not in env["joke-api"]
-    for name, package in [("client-api", "client_api"), ("balance-api", "balance_api"), ("genai-api", "genai_api")]:
+    assert "DATABASE_URL" not in env["genai-api"], "no tables, no database: as compose runs it"
+    for name, package in [("client-api", "client_api"), ("balance-api", "balance_api"), ("coin-api", "coin_api")]:
         url = make_url(env[name]["DATABASE_URL"])
         assert (url.username, url.password) == (package, stack.secrets[f"{package.upper()}_DB_PASSWORD"])
     assert not [key for e in env.values() for key in e if key.endswith("_DB_PASSWORD")], "only the migrator's"

@@ -1,0 +1,1 @@
+"""One typed client per downstream service: the only place in the bot that spells a service's paths and bodies."""
