@@ -11,7 +11,7 @@ MIG_SOURCES := $(shell find $(MIG)/src $(MIG)/tsconfig.json $(MIG)/package.json 
 GO := $(shell command -v go || ls /usr/local/go/bin/go 2>/dev/null)
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: install python-deps migrations postgres go-test test test-fast bench run env
+.PHONY: install python-deps migrations postgres go-test lint test test-fast bench run env
 
 install: python-deps migrations postgres
 
@@ -53,7 +53,12 @@ else
 	cd joke_api && $(GO) vet ./... && $(GO) test ./...
 endif
 
-test: install go-test
+# Ruff lints and checks the formatting of every Python file (pyproject.toml [tool.ruff]); `ruff format .` fixes the latter.
+lint: python-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint go-test
 	$(PYTEST)
 
 test-fast: install

@@ -106,8 +106,9 @@ def load_transaction(session: Session, key: str) -> PostedTransaction | None:
         return None
     first = rows[0]
     legs = [PostedLeg(r.account_id, r.discord_id, r.system_code, r.amount, r.balance_after) for r in rows]
-    return PostedTransaction(first.id, first.guild_id, first.kind, first.reason, first.idempotency_key,
-                             first.created_at, legs)
+    return PostedTransaction(
+        first.id, first.guild_id, first.kind, first.reason, first.idempotency_key, first.created_at, legs
+    )
 
 
 def _replay(session: Session, key: str, fingerprint: str) -> PostedTransaction:
@@ -130,21 +131,32 @@ def _lock_accounts(session: Session, guild_id: int, legs: list[Leg]) -> dict[tup
     if len(rows) < len(legs):
         found = {("user", r["user_id"]) if r["user_id"] is not None else ("system", r["system_code"]) for r in rows}
         missing = [leg for leg in legs if leg.owner not in found]
-        session.execute(_OPEN_ACCOUNTS, {
-            "guild_id": guild_id,
-            "mint": MINT,
-            "user_ids": [leg.user_id for leg in missing],
-            "codes": [leg.system for leg in missing],
-        })
+        session.execute(
+            _OPEN_ACCOUNTS,
+            {
+                "guild_id": guild_id,
+                "mint": MINT,
+                "user_ids": [leg.user_id for leg in missing],
+                "codes": [leg.system for leg in missing],
+            },
+        )
         rows = session.execute(_LOCK_ACCOUNTS, params).mappings().all()
     return {("user", r["user_id"]) if r["user_id"] is not None else ("system", r["system_code"]): r for r in rows}
 
 
-def _post_once(session: Session, *, guild_id: int, kind: str, reason: str | None, key: str,
-               fingerprint: str, legs: list[Leg]) -> tuple[PostedTransaction, bool]:
-    claimed = session.execute(_CLAIM_KEY, {
-        "guild_id": guild_id, "key": key, "hash": fingerprint, "kind": kind, "reason": reason,
-    }).one_or_none()
+def _post_once(
+    session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str, legs: list[Leg]
+) -> tuple[PostedTransaction, bool]:
+    claimed = session.execute(
+        _CLAIM_KEY,
+        {
+            "guild_id": guild_id,
+            "key": key,
+            "hash": fingerprint,
+            "kind": kind,
+            "reason": reason,
+        },
+    ).one_or_none()
     if claimed is None:
         return _replay(session, key, fingerprint), True
     accounts = _lock_accounts(session, guild_id, legs)
@@ -155,27 +167,33 @@ def _post_once(session: Session, *, guild_id: int, kind: str, reason: str | None
         if after < 0 and not account["allow_negative"]:
             raise InsufficientFunds(
                 f"not enough coins: the balance is {account['balance']} and this needs {-leg.amount}",
-                balance=account["balance"], needed=-leg.amount,
+                balance=account["balance"],
+                needed=-leg.amount,
             )
         posted_legs.append(PostedLeg(account["id"], leg.discord_id, leg.system, leg.amount, after))
-    session.execute(_APPLY, {
-        "transaction_id": claimed.id,
-        "account_ids": [p.account_id for p in posted_legs],
-        "amounts": [p.amount for p in posted_legs],
-        "balances": [p.balance_after for p in posted_legs],
-    })
+    session.execute(
+        _APPLY,
+        {
+            "transaction_id": claimed.id,
+            "account_ids": [p.account_id for p in posted_legs],
+            "amounts": [p.amount for p in posted_legs],
+            "balances": [p.balance_after for p in posted_legs],
+        },
+    )
     session.commit()
     return PostedTransaction(claimed.id, guild_id, kind, reason, key, claimed.created_at, posted_legs), False
 
 
-def post(session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str,
-         legs: list[Leg]) -> tuple[PostedTransaction, bool]:
+def post(
+    session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str, legs: list[Leg]
+) -> tuple[PostedTransaction, bool]:
     """Apply the legs once (or return the first result for a replayed key); True when it was a replay."""
     validate_legs(legs)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _post_once(session, guild_id=guild_id, kind=kind, reason=reason, key=key,
-                              fingerprint=fingerprint, legs=legs)
+            return _post_once(
+                session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
+            )
         except DBAPIError as exc:
             session.rollback()
             if getattr(exc.orig, "pgcode", None) not in RETRYABLE or attempt == ATTEMPTS:

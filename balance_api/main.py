@@ -6,5 +6,6 @@ from balance_api.routes import router
 from balance_api.settings import BalanceSettings
 from service_kit.app import create_service_app
 
-app = create_service_app(name="balance_api", version=__version__, settings_cls=BalanceSettings, router=router,
-                         permissions=PERMISSIONS)
+app = create_service_app(
+    name="balance_api", version=__version__, settings_cls=BalanceSettings, router=router, permissions=PERMISSIONS
+)

@@ -46,7 +46,8 @@ class Posting(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     transaction_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("ledger_transactions.id", name="fk_postings_transaction_id", ondelete="RESTRICT"),
+        BigInteger,
+        ForeignKey("ledger_transactions.id", name="fk_postings_transaction_id", ondelete="RESTRICT"),
         nullable=False,
     )
     account_id: Mapped[int] = mapped_column(

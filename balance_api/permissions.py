@@ -8,16 +8,18 @@ from service_kit.auth import ForbiddenCaller, Permissions
 
 EVERY_CALLER = {"bot", "coin_api", "bet_api"}  # a plugin service's credential is not even known here: 401
 
-PERMISSIONS = Permissions({
-    "get_balance": EVERY_CALLER,
-    "get_system_balance": EVERY_CALLER,
-    "get_statement": EVERY_CALLER,
-    "get_leaderboard": EVERY_CALLER,
-    "get_transaction": EVERY_CALLER,
-    "get_audit": EVERY_CALLER,
-    "create_transfer": {"bot"},  # member → member, as a member asked in Discord
-    "create_transaction": EVERY_CALLER,  # each caller only the kinds of TRANSACTION_KINDS below
-})
+PERMISSIONS = Permissions(
+    {
+        "get_balance": EVERY_CALLER,
+        "get_system_balance": EVERY_CALLER,
+        "get_statement": EVERY_CALLER,
+        "get_leaderboard": EVERY_CALLER,
+        "get_transaction": EVERY_CALLER,
+        "get_audit": EVERY_CALLER,
+        "create_transfer": {"bot"},  # member → member, as a member asked in Discord
+        "create_transaction": EVERY_CALLER,  # each caller only the kinds of TRANSACTION_KINDS below
+    }
+)
 
 MEMBER = "<member>"  # any member's account; "<" is never in a system code, so no system account can pose as one
 ESCROW = "escrow:bet:<id>"  # any bet event's escrow

@@ -32,19 +32,29 @@ router = APIRouter(tags=["ledger"])
 
 SettingsDep = Annotated[BalanceSettings, Depends(get_settings)]
 KeyPath = Annotated[str, Path(pattern=IDEMPOTENCY_KEY_PATTERN, description="the Idempotency-Key of the move")]
-PostingCursor = Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="next_before_id of the previous page"),
-                          DIGITS_ONLY]
+PostingCursor = Annotated[
+    int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="next_before_id of the previous page"), DIGITS_ONLY
+]
 
 
 def _answer(response: Response, posted: PostedTransaction, replayed: bool) -> TransactionOut:
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return TransactionOut(
-        id=posted.id, guild_id=posted.guild_id, kind=posted.kind, reason=posted.reason,
-        idempotency_key=posted.idempotency_key, created_at=posted.created_at,
+        id=posted.id,
+        guild_id=posted.guild_id,
+        kind=posted.kind,
+        reason=posted.reason,
+        idempotency_key=posted.idempotency_key,
+        created_at=posted.created_at,
         postings=[
-            {"account_id": p.account_id, "user_id": p.discord_id, "system": p.system, "amount": p.amount,
-             "balance_after": p.balance_after}
+            {
+                "account_id": p.account_id,
+                "user_id": p.discord_id,
+                "system": p.system,
+                "amount": p.amount,
+                "balance_after": p.balance_after,
+            }
             for p in posted.postings
         ],
     )
@@ -60,21 +70,40 @@ def get_system_balance(guild_id: SnowflakePath, code: SystemCode, session: Sessi
     return service.system_balance(session, guild_id=guild_id, code=code)
 
 
-@router.post("/guilds/{guild_id}/transfers", status_code=201, responses=refusals(
-    UserNotFound, SelfTransfer, AmountOverLimit, InsufficientFunds, IdempotencyKeyReused))
-def create_transfer(guild_id: SnowflakePath, body: TransferIn, key: IdempotencyKey, session: SessionDep,
-                    settings: SettingsDep, response: Response) -> TransactionOut:
+@router.post(
+    "/guilds/{guild_id}/transfers",
+    status_code=201,
+    responses=refusals(UserNotFound, SelfTransfer, AmountOverLimit, InsufficientFunds, IdempotencyKeyReused),
+)
+def create_transfer(
+    guild_id: SnowflakePath,
+    body: TransferIn,
+    key: IdempotencyKey,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TransactionOut:
     posted, replayed = service.transfer(
-        session, guild_id=guild_id, from_discord_id=body.from_user_id, to_discord_id=body.to_user_id,
-        amount=body.amount, reason=body.reason, key=key, max_amount=settings.transfer_max_amount,
+        session,
+        guild_id=guild_id,
+        from_discord_id=body.from_user_id,
+        to_discord_id=body.to_user_id,
+        amount=body.amount,
+        reason=body.reason,
+        key=key,
+        max_amount=settings.transfer_max_amount,
     )
     return _answer(response, posted, replayed)
 
 
-@router.post("/transactions", status_code=201, responses=refusals(
-    ForbiddenCaller, UserNotFound, UnbalancedTransaction, InsufficientFunds, IdempotencyKeyReused))
-def create_transaction(body: TransactionIn, key: IdempotencyKey, session: SessionDep, caller: CallerDep,
-                       response: Response) -> TransactionOut:
+@router.post(
+    "/transactions",
+    status_code=201,
+    responses=refusals(ForbiddenCaller, UserNotFound, UnbalancedTransaction, InsufficientFunds, IdempotencyKeyReused),
+)
+def create_transaction(
+    body: TransactionIn, key: IdempotencyKey, session: SessionDep, caller: CallerDep, response: Response
+) -> TransactionOut:
     authorize_transaction(caller, body)
     posted, replayed = service.post_transaction(
         session, guild_id=body.guild_id, kind=body.kind, reason=body.reason, postings=body.postings, key=key
@@ -88,17 +117,25 @@ def get_transaction(idempotency_key: KeyPath, session: SessionDep, response: Res
 
 
 @router.get("/guilds/{guild_id}/members/{discord_id}/statement", responses=refusals(UserNotFound))
-def get_statement(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
-                  limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
-                  before_id: PostingCursor = None) -> StatementOut:
+def get_statement(
+    guild_id: SnowflakePath,
+    discord_id: SnowflakePath,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
+    before_id: PostingCursor = None,
+) -> StatementOut:
     return service.statement(session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_id=before_id)
 
 
 @router.get("/guilds/{guild_id}/leaderboard")
-def get_leaderboard(guild_id: SnowflakePath, session: SessionDep,
-                    limit: Annotated[int, Query(ge=1, le=25), DIGITS_ONLY] = 10,
-                    user_id: Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="a Discord id: also "
-                                                         "rank this member"), DIGITS_ONLY] = None) -> LeaderboardOut:
+def get_leaderboard(
+    guild_id: SnowflakePath,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=25), DIGITS_ONLY] = 10,
+    user_id: Annotated[
+        int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="a Discord id: also rank this member"), DIGITS_ONLY
+    ] = None,
+) -> LeaderboardOut:
     return service.leaderboard(session, guild_id=guild_id, limit=limit, caller=user_id)
 
 

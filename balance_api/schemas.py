@@ -9,8 +9,16 @@ from service_kit.types import MAX_AMOUNT, Amount, Reason, Snowflake, Strict, exa
 
 SystemCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-SignedAmount = Annotated[int, Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT, json_schema_extra={"not": {"const": 0}},
-                                    description="coins in (positive) or out (negative) of the account; never 0")]
+SignedAmount = Annotated[
+    int,
+    Field(
+        strict=True,
+        ge=-MAX_AMOUNT,
+        le=MAX_AMOUNT,
+        json_schema_extra={"not": {"const": 0}},
+        description="coins in (positive) or out (negative) of the account; never 0",
+    ),
+]
 
 
 class TransferIn(Strict):

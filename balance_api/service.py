@@ -72,8 +72,17 @@ def system_balance(session: Session, *, guild_id: int, code: str) -> SystemBalan
     return SystemBalanceOut(guild_id=guild_id, system=code, balance=balance or 0)
 
 
-def transfer(session: Session, *, guild_id: int, from_discord_id: int, to_discord_id: int, amount: int,
-             reason: str | None, key: str, max_amount: int) -> tuple[PostedTransaction, bool]:
+def transfer(
+    session: Session,
+    *,
+    guild_id: int,
+    from_discord_id: int,
+    to_discord_id: int,
+    amount: int,
+    reason: str | None,
+    key: str,
+    max_amount: int,
+) -> tuple[PostedTransaction, bool]:
     """Move coins between two members of a guild, once per key, never past the sender's balance."""
     if from_discord_id == to_discord_id:
         raise SelfTransfer("you cannot transfer coins to yourself")
@@ -81,33 +90,46 @@ def transfer(session: Session, *, guild_id: int, from_discord_id: int, to_discor
         raise AmountOverLimit(f"a transfer can move at most {max_amount} coins", max_amount=max_amount)
     ids = require_user_ids(session, [from_discord_id, to_discord_id])
     fingerprint = request_fingerprint(
-        {"op": "transfer", "guild": guild_id, "from": from_discord_id, "to": to_discord_id,
-         "amount": amount, "reason": reason}
+        {
+            "op": "transfer",
+            "guild": guild_id,
+            "from": from_discord_id,
+            "to": to_discord_id,
+            "amount": amount,
+            "reason": reason,
+        }
     )
     legs = [
         Leg(amount=-amount, user_id=ids[from_discord_id], discord_id=from_discord_id),
         Leg(amount=amount, user_id=ids[to_discord_id], discord_id=to_discord_id),
     ]
-    return ledger.post(session, guild_id=guild_id, kind="transfer", reason=reason, key=key,
-                       fingerprint=fingerprint, legs=legs)
+    return ledger.post(
+        session, guild_id=guild_id, kind="transfer", reason=reason, key=key, fingerprint=fingerprint, legs=legs
+    )
 
 
-def post_transaction(session: Session, *, guild_id: int, kind: str, reason: str | None,
-                     postings: list[PostingIn], key: str) -> tuple[PostedTransaction, bool]:
+def post_transaction(
+    session: Session, *, guild_id: int, kind: str, reason: str | None, postings: list[PostingIn], key: str
+) -> tuple[PostedTransaction, bool]:
     """Any balanced move another service needs (rewards, escrow, fees), once per key."""
     discord_ids = [p.user_id for p in postings if p.user_id is not None]
     ids = require_user_ids(session, discord_ids) if discord_ids else {}
     fingerprint = request_fingerprint(
-        {"op": "post", "guild": guild_id, "kind": kind, "reason": reason,
-         "postings": sorted((p.user_id or 0, p.system or "", p.amount) for p in postings)}
+        {
+            "op": "post",
+            "guild": guild_id,
+            "kind": kind,
+            "reason": reason,
+            "postings": sorted((p.user_id or 0, p.system or "", p.amount) for p in postings),
+        }
     )
     legs = [
-        Leg(amount=p.amount, user_id=ids.get(p.user_id) if p.user_id else None, system=p.system,
-            discord_id=p.user_id)
+        Leg(amount=p.amount, user_id=ids.get(p.user_id) if p.user_id else None, system=p.system, discord_id=p.user_id)
         for p in postings
     ]
-    return ledger.post(session, guild_id=guild_id, kind=kind, reason=reason, key=key,
-                       fingerprint=fingerprint, legs=legs)
+    return ledger.post(
+        session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
+    )
 
 
 def transaction_by_key(session: Session, *, key: str) -> PostedTransaction:
@@ -118,8 +140,7 @@ def transaction_by_key(session: Session, *, key: str) -> PostedTransaction:
     return posted
 
 
-def statement(session: Session, *, guild_id: int, discord_id: int, limit: int,
-              before_id: int | None) -> StatementOut:
+def statement(session: Session, *, guild_id: int, discord_id: int, limit: int, before_id: int | None) -> StatementOut:
     """A member's postings, newest first, one keyset page at a time."""
     row = session.execute(BALANCE_QUERY, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
     if row is None:
@@ -131,8 +152,13 @@ def statement(session: Session, *, guild_id: int, discord_id: int, limit: int,
     ).all()
     items = [
         StatementLine(
-            posting_id=r.id, transaction_id=r.transaction_id, kind=r.kind, reason=r.reason, amount=r.amount,
-            balance_after=r.balance_after, created_at=r.created_at,
+            posting_id=r.id,
+            transaction_id=r.transaction_id,
+            kind=r.kind,
+            reason=r.reason,
+            amount=r.amount,
+            balance_after=r.balance_after,
+            created_at=r.created_at,
             counterparty=Counterparty(user_id=r.other_user, system=r.other_system) if r.others == 1 else None,
         )
         for r in rows[:limit]
@@ -145,7 +171,8 @@ def leaderboard(session: Session, *, guild_id: int, limit: int, caller: int | No
     rows = session.execute(_LEADERBOARD, {"guild_id": guild_id, "limit": limit, "caller": caller}).all()
     items = [
         LeaderboardEntry(rank=r.rank, user_id=r.discord_id, display_name=r.display_name, balance=r.balance)
-        for r in rows if r.position <= limit
+        for r in rows
+        if r.position <= limit
     ]
     mine = next((r for r in rows if caller is not None and r.discord_id == caller), None)
     return LeaderboardOut(items=items, caller=CallerRank(rank=mine.rank, balance=mine.balance) if mine else None)
@@ -155,7 +182,9 @@ def audit(session: Session, *, guild_id: int) -> AuditOut:
     """Proves the guild's books: postings sum to zero and every stored balance equals its postings."""
     row = session.execute(_AUDIT, {"guild_id": guild_id}).one()
     return AuditOut(
-        guild_id=guild_id, postings_sum=row.postings_sum, balances_sum=row.balances_sum,
+        guild_id=guild_id,
+        postings_sum=row.postings_sum,
+        balances_sum=row.balances_sum,
         accounts_out_of_step=row.out_of_step,
         balanced=row.postings_sum == 0 and row.balances_sum == 0 and row.out_of_step == 0,
     )

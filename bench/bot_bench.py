@@ -32,6 +32,7 @@ HEALTH_TIMEOUT_S = 1.0
 
 async def stub_services() -> tuple[web.AppRunner, str]:
     """client_api/balance_api shapes enough for /balance, /health everywhere, and /hang that never answers."""
+
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "service": "stub", "version": "1.0.0"})
 
@@ -44,8 +45,9 @@ async def stub_services() -> tuple[web.AppRunner, str]:
         return web.json_response({"id": 1, "discord_id": body["discord_id"], "display_name": body.get("display_name")})
 
     async def balance(request: web.Request) -> web.Response:
-        return web.json_response({"guild_id": request.match_info["g"], "user_id": request.match_info["u"],
-                                  "balance": 0, "updated_at": None})
+        return web.json_response(
+            {"guild_id": request.match_info["g"], "user_id": request.match_info["u"], "balance": 0, "updated_at": None}
+        )
 
     async def echo(request: web.Request) -> web.Response:
         return web.json_response({"text": "hi"})
@@ -72,25 +74,39 @@ def write_manifests(target: Path, url: str, count: int, *, hanging: int = 0) -> 
         (target / f"svc{i:02d}.toml").write_text(
             f'name = "Service {i}"\nversion = "1.0.{i}"\n[service]\nurl_env = "SVC{i}_URL"\ndefault_url = "{url}"\n'
             f'[health]\npath = "{path}"\ntimeout = {HEALTH_TIMEOUT_S}\ncritical = false\n'
-            f'[[commands]]\nname = "svc{i:02d}"\ndescription = "Service {i}"\npath = "/echo"\nresponse = "{{text}}"\n')
+            f'[[commands]]\nname = "svc{i:02d}"\ndescription = "Service {i}"\npath = "/echo"\nresponse = "{{text}}"\n'
+        )
 
 
-async def start_bot(emulator: Emulator, plugins: Path, url: str,
-                    guild_ready_timeout: float | None = None) -> tuple[ButecoBot, asyncio.Task, dict[str, float]]:
+async def start_bot(
+    emulator: Emulator, plugins: Path, url: str, guild_ready_timeout: float | None = None
+) -> tuple[ButecoBot, asyncio.Task, dict[str, float]]:
     """Log in (setup_hook: manifests, extensions, command sync) then connect until READY; both timed."""
     guild = next(iter(emulator.state.guilds.values()))
     started = time.perf_counter()
     overrides = {} if guild_ready_timeout is None else {"guild_ready_timeout": guild_ready_timeout}
-    settings = BotSettings(discord_token=emulator.token, bot_api_token="bench-token-0123456789",
-                           plugins_dir=plugins, dev_guild_id=guild.id, **overrides)
+    settings = BotSettings(
+        discord_token=emulator.token,
+        bot_api_token="bench-token-0123456789",
+        plugins_dir=plugins,
+        dev_guild_id=guild.id,
+        **overrides,
+    )
     bot = ButecoBot(settings, env={"CLIENT_API_URL": url, "BALANCE_API_URL": url, "COIN_API_URL": url})
     await bot.login(emulator.token)
     setup_done = time.perf_counter()
     task = asyncio.create_task(bot.connect())
     await bot.wait_until_ready()
     ready = time.perf_counter()
-    return bot, task, {"setup_hook_s": round(setup_done - started, 3), "ready_s": round(ready - started, 3),
-                       "guild_ready_timeout_s": settings.guild_ready_timeout}
+    return (
+        bot,
+        task,
+        {
+            "setup_hook_s": round(setup_done - started, 3),
+            "ready_s": round(ready - started, 3),
+            "guild_ready_timeout_s": settings.guild_ready_timeout,
+        },
+    )
 
 
 async def stop_bot(bot: ButecoBot, task: asyncio.Task) -> None:
@@ -128,10 +144,13 @@ async def main(args: argparse.Namespace) -> dict:
                 await record.wait_for_original(5)
                 if i >= args.warmup:
                     latencies.append(record.latency * 1000)
-            results["first_response_ms"] = {"n": len(latencies), "p50": round(statistics.median(latencies), 2),
-                                             "p95": round(percentile(latencies, 0.95), 2),
-                                             "p99": round(percentile(latencies, 0.99), 2),
-                                             "max": round(max(latencies), 2)}
+            results["first_response_ms"] = {
+                "n": len(latencies),
+                "p50": round(statistics.median(latencies), 2),
+                "p95": round(percentile(latencies, 0.95), 2),
+                "p99": round(percentile(latencies, 0.99), 2),
+                "max": round(max(latencies), 2),
+            }
             await stop_bot(bot, task)
         with tempfile.TemporaryDirectory() as tmp:
             plugins = Path(tmp)
@@ -144,9 +163,11 @@ async def main(args: argparse.Namespace) -> dict:
                 message = await record.wait_for_original(5)
                 durations.append(time.perf_counter() - started)
                 assert "DEGRADED" in message.embeds[0]["title"], message.embeds[0]["title"]
-            results["health_10_plugins_1_hanging_s"] = {"timeout_s": HEALTH_TIMEOUT_S,
-                                                        "median": round(statistics.median(durations), 3),
-                                                        "max": round(max(durations), 3)}
+            results["health_10_plugins_1_hanging_s"] = {
+                "timeout_s": HEALTH_TIMEOUT_S,
+                "median": round(statistics.median(durations), 3),
+                "max": round(max(durations), 3),
+            }
             await stop_bot(bot, task)
         results["violations"] = [v.kind for v in emulator.violations]
     finally:

@@ -53,8 +53,12 @@ class Move:
     legs: list[Leg] = field(default_factory=list)
 
     def body(self) -> dict:
-        return {"guild_id": str(self.guild_id), "kind": self.kind, "reason": self.reason[:200],
-                "postings": [leg.wire() for leg in self.legs]}
+        return {
+            "guild_id": str(self.guild_id),
+            "kind": self.kind,
+            "reason": self.reason[:200],
+            "postings": [leg.wire() for leg in self.legs],
+        }
 
 
 class BalanceClient:
@@ -68,8 +72,7 @@ class BalanceClient:
         """The ledger transaction id of this move, applied now or earlier under the same key."""
         client = self._settle_client if large else self._client
         try:
-            response = client.request("POST", "/transactions", json=move.body(),
-                                      headers={"Idempotency-Key": move.key})
+            response = client.request("POST", "/transactions", json=move.body(), headers={"Idempotency-Key": move.key})
         except httpx.RequestError as exc:
             logger.warning("move %s not confirmed: %s: %s", move.key, type(exc).__name__, exc)
             raise MoveNotConfirmed(move.key) from exc

@@ -44,8 +44,9 @@ class EventSettled(ConflictError):
     code = "event_settled"
 
     def __init__(self, event_id: int, winning_outcome_id: int | None) -> None:
-        super().__init__(f"bet event #{event_id} is already settled", event_id=event_id,
-                         winning_outcome_id=winning_outcome_id)
+        super().__init__(
+            f"bet event #{event_id} is already settled", event_id=event_id, winning_outcome_id=winning_outcome_id
+        )
 
 
 class EventCancelled(ConflictError):
@@ -98,8 +99,11 @@ class StakePending(UnavailableError):
     code = "stake_pending"
 
     def __init__(self, stake_id: int, amount: int) -> None:
-        super().__init__("the bet is recorded but the coins could not be moved yet; retry with the same key",
-                         stake_id=stake_id, amount=amount)
+        super().__init__(
+            "the bet is recorded but the coins could not be moved yet; retry with the same key",
+            stake_id=stake_id,
+            amount=amount,
+        )
 
 
 class SettlementPending(UnavailableError):
@@ -108,8 +112,10 @@ class SettlementPending(UnavailableError):
     code = "settlement_pending"
 
     def __init__(self, event_id: int) -> None:
-        super().__init__(f"bet event #{event_id} is recorded as closing but the payout could not be made yet; "
-                         "retry in a moment", event_id=event_id)
+        super().__init__(
+            f"bet event #{event_id} is recorded as closing but the payout could not be made yet; retry in a moment",
+            event_id=event_id,
+        )
 
 
 class Busy(UnavailableError):

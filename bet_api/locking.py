@@ -16,9 +16,12 @@ def event_lock_name(event_id: int) -> str:
 @contextmanager
 def event_lock(session: Session, event_id: int, *, wait_s: float) -> Iterator[bool]:
     """Serializes settling and cancelling one event (wait_s=0: only try); yields whether it is held."""
+
     def busy() -> Busy:
-        return Busy(f"bet event #{event_id} is being settled or cancelled by another request; retry in a moment",
-                    event_id=event_id)
+        return Busy(
+            f"bet event #{event_id} is being settled or cancelled by another request; retry in a moment",
+            event_id=event_id,
+        )
 
     with advisory_lock(session, event_lock_name(event_id), wait_s=wait_s, busy=busy) as held:
         yield held

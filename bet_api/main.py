@@ -22,7 +22,7 @@ def _reconcile_in_background(app: FastAPI) -> None:
     request_id_var.set("startup-reconcile")
     try:
         reconcile(engine=app.state.engine, ledger=app.state.ledger, wait_s=app.state.settings.stake_lock_wait_s)
-    except Exception:  # noqa: BLE001 - start-up must survive; the next pass or a retry completes them
+    except Exception:
         logger.exception("start-up reconcile failed")
 
 
@@ -37,6 +37,10 @@ def _on_startup(app: FastAPI) -> None:
 
 
 app = create_service_app(
-    name="bet_api", version=__version__, settings_cls=BetSettings, router=router, permissions=PERMISSIONS,
+    name="bet_api",
+    version=__version__,
+    settings_cls=BetSettings,
+    router=router,
+    permissions=PERMISSIONS,
     on_startup=_on_startup,
 )

@@ -21,7 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service_kit.db import Base
 
 OPEN, LOCKED, SETTLING, SETTLED, CANCELLING, CANCELLED = (
-    "open", "locked", "settling", "settled", "cancelling", "cancelled")
+    "open",
+    "locked",
+    "settling",
+    "settled",
+    "cancelling",
+    "cancelled",
+)
 PENDING_STATES = (SETTLING, CANCELLING)
 
 
@@ -36,35 +42,49 @@ class BetEvent(Base):
     __table_args__ = (
         UniqueConstraint("idempotency_key", name="uq_bet_events_idempotency_key"),
         UniqueConstraint("settlement_key", name="uq_bet_events_settlement_key"),
-        ForeignKeyConstraint(["id", "winning_outcome_id"], ["bet_outcomes.event_id", "bet_outcomes.id"],
-                             name="fk_bet_events_winning_outcome", ondelete="RESTRICT", use_alter=True),
+        ForeignKeyConstraint(
+            ["id", "winning_outcome_id"],
+            ["bet_outcomes.event_id", "bet_outcomes.id"],
+            name="fk_bet_events_winning_outcome",
+            ondelete="RESTRICT",
+            use_alter=True,
+        ),
         CheckConstraint("guild_id > 0", name="ck_bet_events_guild_id_positive"),
         CheckConstraint("btrim(title) <> ''", name="ck_bet_events_title_not_blank"),
-        CheckConstraint("status IN ('open', 'locked', 'settling', 'settled', 'cancelling', 'cancelled')",
-                        name="ck_bet_events_status"),
+        CheckConstraint(
+            "status IN ('open', 'locked', 'settling', 'settled', 'cancelling', 'cancelled')",
+            name="ck_bet_events_status",
+        ),
         CheckConstraint("closes_at IS NULL OR closes_at > created_at", name="ck_bet_events_closes_after_creation"),
-        CheckConstraint("(winning_outcome_id IS NOT NULL) = (status IN ('settling', 'settled'))",
-                        name="ck_bet_events_winner_only_when_settled"),
+        CheckConstraint(
+            "(winning_outcome_id IS NOT NULL) = (status IN ('settling', 'settled'))",
+            name="ck_bet_events_winner_only_when_settled",
+        ),
         CheckConstraint(
             "(settlement_key IS NOT NULL) = (status IN ('settling', 'settled', 'cancelling', 'cancelled'))",
-            name="ck_bet_events_settlement_key_once_closing"),
-        CheckConstraint("settlement_transaction_id IS NULL OR status IN ('settled', 'cancelled')",
-                        name="ck_bet_events_transaction_only_when_resolved"),
+            name="ck_bet_events_settlement_key_once_closing",
+        ),
+        CheckConstraint(
+            "settlement_transaction_id IS NULL OR status IN ('settled', 'cancelled')",
+            name="ck_bet_events_transaction_only_when_resolved",
+        ),
         CheckConstraint("(locked_at IS NULL) = (status = 'open')", name="ck_bet_events_locked_at_unless_open"),
-        CheckConstraint("(resolved_at IS NOT NULL) = (status IN ('settled', 'cancelled'))",
-                        name="ck_bet_events_resolved_at_when_resolved"),
+        CheckConstraint(
+            "(resolved_at IS NOT NULL) = (status IN ('settled', 'cancelled'))",
+            name="ck_bet_events_resolved_at_when_resolved",
+        ),
         Index("ix_bet_events_guild_id", "guild_id", "id"),
         Index("ix_bet_events_guild_status", "guild_id", "status", "id"),
         Index("ix_bet_events_creator_id", "creator_id"),
-        Index("ix_bet_events_closing", "closes_at",
-              postgresql_where=text("status = 'open' AND closes_at IS NOT NULL")),
+        Index("ix_bet_events_closing", "closes_at", postgresql_where=text("status = 'open' AND closes_at IS NOT NULL")),
         Index("ix_bet_events_unfinished", "id", postgresql_where=text("status IN ('settling', 'cancelling')")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     creator_id: Mapped[int] = mapped_column(
-        BigInteger, _restrict("users.id", "fk_bet_events_creator_id"), nullable=False)
+        BigInteger, _restrict("users.id", "fk_bet_events_creator_id"), nullable=False
+    )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=OPEN)
@@ -74,7 +94,8 @@ class BetEvent(Base):
     request_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
     settlement_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     settlement_transaction_id: Mapped[int | None] = mapped_column(
-        BigInteger, _restrict("ledger_transactions.id", "fk_bet_events_settlement_transaction_id"), nullable=True)
+        BigInteger, _restrict("ledger_transactions.id", "fk_bet_events_settlement_transaction_id"), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -95,7 +116,8 @@ class BetOutcome(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[int] = mapped_column(
-        BigInteger, _restrict("bet_events.id", "fk_bet_outcomes_event_id"), nullable=False)
+        BigInteger, _restrict("bet_events.id", "fk_bet_outcomes_event_id"), nullable=False
+    )
     position: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     label: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
@@ -108,15 +130,20 @@ class Bet(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "user_id", name="uq_bets_event_user"),
         UniqueConstraint("event_id", "id", name="uq_bets_event_id_id"),
-        ForeignKeyConstraint(["event_id", "outcome_id"], ["bet_outcomes.event_id", "bet_outcomes.id"],
-                             name="fk_bets_outcome", ondelete="RESTRICT"),
+        ForeignKeyConstraint(
+            ["event_id", "outcome_id"],
+            ["bet_outcomes.event_id", "bet_outcomes.id"],
+            name="fk_bets_outcome",
+            ondelete="RESTRICT",
+        ),
         CheckConstraint("amount >= 0", name="ck_bets_amount_not_negative"),
         CheckConstraint("result IN ('won', 'lost', 'refunded')", name="ck_bets_result"),
         CheckConstraint("(result IS NULL) = (payout IS NULL)", name="ck_bets_payout_with_result"),
         CheckConstraint(
             "result IS NULL OR (result = 'won' AND amount > 0 AND payout >= amount)"
             " OR (result = 'lost' AND payout = 0) OR (result = 'refunded' AND payout = amount)",
-            name="ck_bets_payout_fits_result"),
+            name="ck_bets_payout_fits_result",
+        ),
         Index("ix_bets_event_outcome", "event_id", "outcome_id"),
         Index("ix_bets_user_id", "user_id", "id"),
     )
@@ -139,11 +166,13 @@ class BetStake(Base):
     __table_args__ = (
         UniqueConstraint("idempotency_key", name="uq_bet_stakes_idempotency_key"),
         UniqueConstraint("transaction_id", name="uq_bet_stakes_transaction_id"),
-        ForeignKeyConstraint(["event_id", "bet_id"], ["bets.event_id", "bets.id"],
-                             name="fk_bet_stakes_bet", ondelete="RESTRICT"),
+        ForeignKeyConstraint(
+            ["event_id", "bet_id"], ["bets.event_id", "bets.id"], name="fk_bet_stakes_bet", ondelete="RESTRICT"
+        ),
         CheckConstraint("amount > 0", name="ck_bet_stakes_amount_positive"),
-        CheckConstraint("(confirmed_at IS NULL) = (transaction_id IS NULL)",
-                        name="ck_bet_stakes_confirmed_with_transaction"),
+        CheckConstraint(
+            "(confirmed_at IS NULL) = (transaction_id IS NULL)", name="ck_bet_stakes_confirmed_with_transaction"
+        ),
         Index("ix_bet_stakes_event_id", "event_id"),
         Index("ix_bet_stakes_bet_id", "bet_id"),
         Index("ix_bet_stakes_pending", "created_at", postgresql_where=text("confirmed_at IS NULL")),
@@ -151,7 +180,8 @@ class BetStake(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[int] = mapped_column(
-        BigInteger, _restrict("bet_events.id", "fk_bet_stakes_event_id"), nullable=False)
+        BigInteger, _restrict("bet_events.id", "fk_bet_stakes_event_id"), nullable=False
+    )
     bet_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
     idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -159,4 +189,5 @@ class BetStake(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     transaction_id: Mapped[int | None] = mapped_column(
-        BigInteger, _restrict("ledger_transactions.id", "fk_bet_stakes_transaction_id"), nullable=True)
+        BigInteger, _restrict("ledger_transactions.id", "fk_bet_stakes_transaction_id"), nullable=True
+    )

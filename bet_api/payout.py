@@ -47,5 +47,7 @@ def settle(stakes: list[Stake], winning_outcome_id: int) -> list[Result]:
     if not winners:
         return refund_all(stakes)
     paid = split_pool(winners, sum(stake.amount for stake in stakes))
-    return [Result(stake.bet_id, WON, paid[stake.bet_id]) if stake.bet_id in paid
-            else Result(stake.bet_id, LOST, 0) for stake in stakes]
+    return [
+        Result(stake.bet_id, WON, paid[stake.bet_id]) if stake.bet_id in paid else Result(stake.bet_id, LOST, 0)
+        for stake in stakes
+    ]

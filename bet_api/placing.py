@@ -49,12 +49,14 @@ def find_outcome(session: Session, event_id: int, choice: OutcomeChoice) -> BetO
     return outcome
 
 
-def place_bet(session: Session, ledger: BalanceClient, *, wait_s: float, guild_id: int, event_id: int, body: BetIn,
-              key: str) -> Placement:
+def place_bet(
+    session: Session, ledger: BalanceClient, *, wait_s: float, guild_id: int, event_id: int, body: BetIn, key: str
+) -> Placement:
     """Record the stake once per key, then have the ledger move it into the event's escrow under its own key."""
     user_id = require_user_id(session, body.user_id)
-    fingerprint = request_fingerprint({"op": "bet", "guild": guild_id, "event": event_id,
-                                       **body.model_dump(mode="json")})
+    fingerprint = request_fingerprint(
+        {"op": "bet", "guild": guild_id, "event": event_id, **body.model_dump(mode="json")}
+    )
     stake = _stake_by_key(session, key, fingerprint)
     replayed = stake is not None
     if stake is None:
@@ -73,8 +75,9 @@ def _stake_by_key(session: Session, key: str, fingerprint: str) -> BetStake | No
     return stake
 
 
-def _record(session: Session, guild_id: int, event_id: int, user_id: int, body: BetIn, key: str,
-            fingerprint: str) -> BetStake | None:
+def _record(
+    session: Session, guild_id: int, event_id: int, user_id: int, body: BetIn, key: str, fingerprint: str
+) -> BetStake | None:
     """The checks and the insert run under the event's row lock, so no stake lands after a lock or settle."""
     event, _ = event_for_update(session, guild_id, event_id)
     if event.status == LOCKED:
@@ -86,21 +89,24 @@ def _record(session: Session, guild_id: int, event_id: int, user_id: int, body: 
     if bet is not None and bet.outcome_id != outcome.id:
         backed = session.get_one(BetOutcome, bet.outcome_id)
         raise OtherOutcomeBacked(backed.label, backed.id)
-    staked = session.execute(select(func.coalesce(func.sum(BetStake.amount), 0))
-                             .where(BetStake.event_id == event.id)).scalar_one()
+    staked = session.execute(
+        select(func.coalesce(func.sum(BetStake.amount), 0)).where(BetStake.event_id == event.id)
+    ).scalar_one()
     if staked + body.amount > MAX_AMOUNT:
         raise EventFull(f"this event's pool cannot grow past {MAX_AMOUNT} coins")
     if bet is None:
         if session.execute(select(func.count()).where(Bet.event_id == event.id)).scalar_one() >= MAX_BETTORS:
             raise EventFull(f"this event already has {MAX_BETTORS} bettors")
-        bet_id = session.execute(insert(Bet).values(event_id=event.id, outcome_id=outcome.id, user_id=user_id)
-                                 .returning(Bet.id)).scalar_one()
+        bet_id = session.execute(
+            insert(Bet).values(event_id=event.id, outcome_id=outcome.id, user_id=user_id).returning(Bet.id)
+        ).scalar_one()
     else:
         bet_id = bet.id
     stake = session.scalars(
-        insert(BetStake).values(event_id=event.id, bet_id=bet_id, amount=body.amount, idempotency_key=key,
-                                request_hash=fingerprint)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(BetStake)
+        insert(BetStake)
+        .values(event_id=event.id, bet_id=bet_id, amount=body.amount, idempotency_key=key, request_hash=fingerprint)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(BetStake)
     ).one_or_none()
     if stake is None:
         session.rollback()
@@ -115,8 +121,9 @@ def _raise_unless_confirmed(result: StakeResult, amount: int) -> None:
     refusal = result.refusal
     if result.state == REJECTED and refusal is not None and refusal.code == "insufficient_funds":
         balance = refusal.body.get("balance")
-        raise InsufficientFunds(f"not enough coins to bet {amount}: your balance is {balance}",
-                                balance=balance, needed=amount)
+        raise InsufficientFunds(
+            f"not enough coins to bet {amount}: your balance is {balance}", balance=balance, needed=amount
+        )
     if result.state == REJECTED:
         raise LedgerRejected("the stake")
     raise StakeRefused("the ledger refused this stake and no coins moved; place the bet again")
@@ -126,8 +133,13 @@ def _answer(session: Session, stake_id: int, replayed: bool) -> Placement:
     stake = session.get_one(BetStake, stake_id, populate_existing=True)
     bet = views.bet_view(session, stake.bet_id)
     assert bet is not None, "a confirmed stake keeps its bet"
-    placed = PlacedBetOut(**bet.model_dump(), stake=StakeOut(
-        id=stake.id, amount=stake.amount, confirmed=stake.confirmed_at is not None,
-        transaction_id=stake.transaction_id))
+    placed = PlacedBetOut(
+        **bet.model_dump(),
+        stake=StakeOut(
+            id=stake.id,
+            amount=stake.amount,
+            confirmed=stake.confirmed_at is not None,
+            transaction_id=stake.transaction_id,
+        ),
+    )
     return Placement(placed, 200 if replayed else 201, replayed)
-

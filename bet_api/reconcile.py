@@ -37,18 +37,29 @@ def reconcile(*, engine: Engine, ledger: BalanceClient, wait_s: float, limit: in
     with Session(engine) as session:
         locked = lock_expired(session)
         session.commit()
-        stake_ids = list(session.scalars(select(BetStake.id).where(BetStake.confirmed_at.is_(None))
-                                         .order_by(BetStake.created_at).limit(limit)))
-        event_ids = list(session.scalars(select(BetEvent.id).where(BetEvent.status.in_(PENDING_STATES))
-                                         .order_by(BetEvent.id).limit(limit)))
+        stake_ids = list(
+            session.scalars(
+                select(BetStake.id).where(BetStake.confirmed_at.is_(None)).order_by(BetStake.created_at).limit(limit)
+            )
+        )
+        event_ids = list(
+            session.scalars(
+                select(BetEvent.id).where(BetEvent.status.in_(PENDING_STATES)).order_by(BetEvent.id).limit(limit)
+            )
+        )
     counts = {"confirmed": 0, "rejected": 0, "completed": 0, "skipped": 0, "failed": 0}
     ledger_up = _stakes(engine, ledger, stake_ids, wait_s, counts)
     if ledger_up:
         _events(engine, ledger, event_ids, wait_s, counts)
     report = ReconcileReport(
-        events_locked=locked, stakes_found=len(stake_ids), stakes_confirmed=counts["confirmed"],
-        stakes_rejected=counts["rejected"], events_found=len(event_ids), events_completed=counts["completed"],
-        skipped=counts["skipped"], failed=counts["failed"],
+        events_locked=locked,
+        stakes_found=len(stake_ids),
+        stakes_confirmed=counts["confirmed"],
+        stakes_rejected=counts["rejected"],
+        events_found=len(event_ids),
+        events_completed=counts["completed"],
+        skipped=counts["skipped"],
+        failed=counts["failed"],
     )
     logger.info("reconcile: %s", report)
     return report

@@ -51,21 +51,24 @@ from service_kit.types import DIGITS_ONLY, ID_IN_PATH, SNOWFLAKE_MAX, Idempotenc
 
 router = APIRouter(tags=["bets"])
 ONLY_THE_BOT = {"bot"}
-PERMISSIONS = Permissions({  # who may call each route (default deny); actor_is_admin is believed from the bot alone
-    "create_event": ONLY_THE_BOT,
-    "list_events": ONLY_THE_BOT,
-    "get_event": ONLY_THE_BOT,
-    "create_bet": ONLY_THE_BOT,
-    "lock_event": ONLY_THE_BOT,
-    "settle": ONLY_THE_BOT,
-    "cancel": ONLY_THE_BOT,
-    "member_bets": ONLY_THE_BOT,
-    "reconcile_now": ONLY_THE_BOT,
-})
+PERMISSIONS = Permissions(
+    {  # who may call each route (default deny); actor_is_admin is believed from the bot alone
+        "create_event": ONLY_THE_BOT,
+        "list_events": ONLY_THE_BOT,
+        "get_event": ONLY_THE_BOT,
+        "create_bet": ONLY_THE_BOT,
+        "lock_event": ONLY_THE_BOT,
+        "settle": ONLY_THE_BOT,
+        "cancel": ONLY_THE_BOT,
+        "member_bets": ONLY_THE_BOT,
+        "reconcile_now": ONLY_THE_BOT,
+    }
+)
 EventIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a bet event id"), DIGITS_ONLY, ID_IN_PATH]
 PageLimit = Annotated[int, Query(ge=1, le=50), DIGITS_ONLY]
-BeforeId = Annotated[int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="next_before_id of the previous page"),
-                     DIGITS_ONLY]
+BeforeId = Annotated[
+    int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="next_before_id of the previous page"), DIGITS_ONLY
+]
 CLOSED = (EventNotFound, EventSettled, EventCancelled)
 """What every write on an existing event may meet: no such event, or one already closed."""
 CLOSING = (NotAdmin, *CLOSED, SettlementPending, LedgerRejected, Busy)
@@ -89,10 +92,16 @@ def _closed(response: Response, closed: Closed) -> SettlementOut:
     return closed.settlement
 
 
-@router.post("/guilds/{guild_id}/events", status_code=201, responses=refusals(
-    DuplicateOutcomes, NotAdmin, UserNotFound, IdempotencyKeyReused, ClosesAtInPast, responses=replayed(EventOut)))
-def create_event(guild_id: SnowflakePath, body: EventIn, key: IdempotencyKey, session: SessionDep,
-                 response: Response) -> EventOut:
+@router.post(
+    "/guilds/{guild_id}/events",
+    status_code=201,
+    responses=refusals(
+        DuplicateOutcomes, NotAdmin, UserNotFound, IdempotencyKeyReused, ClosesAtInPast, responses=replayed(EventOut)
+    ),
+)
+def create_event(
+    guild_id: SnowflakePath, body: EventIn, key: IdempotencyKey, session: SessionDep, response: Response
+) -> EventOut:
     answer = service.create_event(session, guild_id=guild_id, body=body, key=key)
     response.status_code = answer.status
     _replayed(response, answer.replayed)
@@ -100,8 +109,13 @@ def create_event(guild_id: SnowflakePath, body: EventIn, key: IdempotencyKey, se
 
 
 @router.get("/guilds/{guild_id}/events")
-def list_events(guild_id: SnowflakePath, session: SessionDep, status: EventStatus | None = None,
-                limit: PageLimit = 20, before_id: BeforeId = None) -> EventPageOut:
+def list_events(
+    guild_id: SnowflakePath,
+    session: SessionDep,
+    status: EventStatus | None = None,
+    limit: PageLimit = 20,
+    before_id: BeforeId = None,
+) -> EventPageOut:
     return service.list_events(session, guild_id=guild_id, status=status, limit=limit, before_id=before_id)
 
 
@@ -110,13 +124,38 @@ def get_event(guild_id: SnowflakePath, event_id: EventIdPath, session: SessionDe
     return service.get_event(session, guild_id=guild_id, event_id=event_id)
 
 
-@router.post("/guilds/{guild_id}/events/{event_id}/bets", status_code=201, responses=refusals(
-    UserNotFound, *CLOSED, OutcomeNotFound, EventLocked, OtherOutcomeBacked, EventFull, InsufficientFunds,
-    IdempotencyKeyReused, StakeRefused, LedgerRejected, StakePending, Busy, responses=replayed(PlacedBetOut)))
-def create_bet(guild_id: SnowflakePath, event_id: EventIdPath, body: BetIn, key: IdempotencyKey,
-               session: SessionDep, ledger: LedgerDep, settings: SettingsDep, response: Response) -> PlacedBetOut:
-    placed = place_bet(session, ledger, wait_s=settings.stake_lock_wait_s, guild_id=guild_id, event_id=event_id,
-                       body=body, key=key)
+@router.post(
+    "/guilds/{guild_id}/events/{event_id}/bets",
+    status_code=201,
+    responses=refusals(
+        UserNotFound,
+        *CLOSED,
+        OutcomeNotFound,
+        EventLocked,
+        OtherOutcomeBacked,
+        EventFull,
+        InsufficientFunds,
+        IdempotencyKeyReused,
+        StakeRefused,
+        LedgerRejected,
+        StakePending,
+        Busy,
+        responses=replayed(PlacedBetOut),
+    ),
+)
+def create_bet(
+    guild_id: SnowflakePath,
+    event_id: EventIdPath,
+    body: BetIn,
+    key: IdempotencyKey,
+    session: SessionDep,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    response: Response,
+) -> PlacedBetOut:
+    placed = place_bet(
+        session, ledger, wait_s=settings.stake_lock_wait_s, guild_id=guild_id, event_id=event_id, body=body, key=key
+    )
     response.status_code = placed.status
     _replayed(response, placed.replayed)
     return placed.bet
@@ -128,22 +167,45 @@ def lock_event(guild_id: SnowflakePath, event_id: EventIdPath, body: ActorIn, se
 
 
 @router.post("/guilds/{guild_id}/events/{event_id}/settle", responses=refusals(*CLOSING, OutcomeNotFound))
-def settle(guild_id: SnowflakePath, event_id: EventIdPath, body: SettleIn, engine: EngineDep, ledger: LedgerDep,
-           settings: SettingsDep, response: Response) -> SettlementOut:
-    return _closed(response, settle_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id,
-                                          event_id=event_id, body=body))
+def settle(
+    guild_id: SnowflakePath,
+    event_id: EventIdPath,
+    body: SettleIn,
+    engine: EngineDep,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    response: Response,
+) -> SettlementOut:
+    return _closed(
+        response,
+        settle_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id, event_id=event_id, body=body),
+    )
 
 
 @router.post("/guilds/{guild_id}/events/{event_id}/cancel", responses=refusals(*CLOSING))
-def cancel(guild_id: SnowflakePath, event_id: EventIdPath, body: ActorIn, engine: EngineDep, ledger: LedgerDep,
-           settings: SettingsDep, response: Response) -> SettlementOut:
-    return _closed(response, cancel_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id,
-                                          event_id=event_id, actor=body))
+def cancel(
+    guild_id: SnowflakePath,
+    event_id: EventIdPath,
+    body: ActorIn,
+    engine: EngineDep,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    response: Response,
+) -> SettlementOut:
+    return _closed(
+        response,
+        cancel_event(engine=engine, ledger=ledger, settings=settings, guild_id=guild_id, event_id=event_id, actor=body),
+    )
 
 
 @router.get("/guilds/{guild_id}/members/{discord_id}/bets", responses=refusals(UserNotFound))
-def member_bets(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
-                limit: PageLimit = 20, before_id: BeforeId = None) -> BetPageOut:
+def member_bets(
+    guild_id: SnowflakePath,
+    discord_id: SnowflakePath,
+    session: SessionDep,
+    limit: PageLimit = 20,
+    before_id: BeforeId = None,
+) -> BetPageOut:
     return service.member_bets(session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_id=before_id)
 
 

@@ -142,7 +142,8 @@ class SettlementOut(BaseModel):
     paid_out: int
     recipients: int
     top_payouts: list[PayoutOut] = Field(
-        description=f"the {TOP_PAYOUTS} largest payouts, largest first (ties: earliest bet); recipients counts all")
+        description=f"the {TOP_PAYOUTS} largest payouts, largest first (ties: earliest bet); recipients counts all"
+    )
     transaction_id: int | None
     escrow_balance: int | None = Field(description="read back from balance_api: 0 once closed; null if unread")
 

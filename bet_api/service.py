@@ -69,8 +69,10 @@ def event_for_update(session: Session, guild_id: int, event_id: int) -> tuple[Be
     """The event row locked, with the database's clock, and its lazy lock applied (not yet committed)."""
     lock_expired(session, guild_id=guild_id, event_id=event_id)
     row = session.execute(
-        select(BetEvent, func.now()).where(BetEvent.id == event_id, BetEvent.guild_id == guild_id)
-        .with_for_update().execution_options(populate_existing=True)
+        select(BetEvent, func.now())
+        .where(BetEvent.id == event_id, BetEvent.guild_id == guild_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if row is None:
         raise EventNotFound(event_id)
@@ -100,18 +102,29 @@ def create_event(session: Session, *, guild_id: int, body: EventIn, key: str) ->
     if body.closes_at is not None and body.closes_at <= db_now(session):
         raise ClosesAtInPast()
     event_id = session.scalars(
-        insert(BetEvent).values(guild_id=guild_id, creator_id=creator_id, title=body.title,
-                                description=body.description or None, closes_at=body.closes_at,
-                                idempotency_key=key, request_hash=fingerprint)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(BetEvent.id)
+        insert(BetEvent)
+        .values(
+            guild_id=guild_id,
+            creator_id=creator_id,
+            title=body.title,
+            description=body.description or None,
+            closes_at=body.closes_at,
+            idempotency_key=key,
+            request_hash=fingerprint,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(BetEvent.id)
     ).one_or_none()
     if event_id is None:
         session.rollback()
         return create_event(session, guild_id=guild_id, body=body, key=key)
-    session.execute(insert(BetOutcome), [
-        {"event_id": event_id, "position": position, "label": label}
-        for position, label in enumerate(body.outcomes, start=1)
-    ])
+    session.execute(
+        insert(BetOutcome),
+        [
+            {"event_id": event_id, "position": position, "label": label}
+            for position, label in enumerate(body.outcomes, start=1)
+        ],
+    )
     session.commit()
     return Answer(event_view(session, session.get_one(BetEvent, event_id)), 201)
 
@@ -134,8 +147,9 @@ def get_event(session: Session, *, guild_id: int, event_id: int) -> EventOut:
     return event_view(session, event)
 
 
-def list_events(session: Session, *, guild_id: int, status: str | None, limit: int,
-                before_id: int | None) -> EventPageOut:
+def list_events(
+    session: Session, *, guild_id: int, status: str | None, limit: int, before_id: int | None
+) -> EventPageOut:
     """A guild's events, newest first, one keyset page at a time, optionally of one status."""
     lock_expired(session, guild_id=guild_id)
     session.commit()
@@ -158,11 +172,11 @@ def lock_event(session: Session, *, guild_id: int, event_id: int, actor: ActorIn
     return event_view(session, event)
 
 
-def member_bets(session: Session, *, guild_id: int, discord_id: int, limit: int,
-                before_id: int | None) -> BetPageOut:
+def member_bets(session: Session, *, guild_id: int, discord_id: int, limit: int, before_id: int | None) -> BetPageOut:
     """A member's bets in a guild with their results, newest first."""
     user_id = require_user_id(session, discord_id)
-    rows = views.member_bet_views(session, guild_id=guild_id, user_id=user_id,
-                                  before_id=before_id or NO_CURSOR, limit=limit + 1)
+    rows = views.member_bet_views(
+        session, guild_id=guild_id, user_id=user_id, before_id=before_id or NO_CURSOR, limit=limit + 1
+    )
     items = rows[:limit]
     return BetPageOut(items=items, next_before_id=items[-1].id if len(rows) > limit else None)

@@ -70,20 +70,23 @@ class Closed:
     replayed: bool
 
 
-def settle_event(*, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int,
-                 body: SettleIn) -> Closed:
+def settle_event(
+    *, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int, body: SettleIn
+) -> Closed:
     require_admin(body, "settle bet events")
     return _close(engine, ledger, settings, guild_id, event_id, body)
 
 
-def cancel_event(*, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int,
-                 actor: ActorIn) -> Closed:
+def cancel_event(
+    *, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int, actor: ActorIn
+) -> Closed:
     require_admin(actor, "cancel bet events")
     return _close(engine, ledger, settings, guild_id, event_id, None)
 
 
-def _close(engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int,
-           winner: SettleIn | None) -> Closed:
+def _close(
+    engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int, winner: SettleIn | None
+) -> Closed:
     """One request per event at a time: the first records the pending state and pays; the rest replay it."""
     with pinned_session(engine) as session:
         if session.scalar(select(BetEvent.id).where(BetEvent.id == event_id, BetEvent.guild_id == guild_id)) is None:
@@ -105,8 +108,14 @@ def _begin(session: Session, guild_id: int, event_id: int, winner: SettleIn | No
     winning_id = None if winner is None else find_outcome(session, event.id, winner).id
     wanted = SETTLING if winner is not None else CANCELLING
     if event.status in (OPEN, LOCKED):
-        change_event(session, event, status=wanted, winning_outcome_id=winning_id, locked_at=event.locked_at or now,
-                     settlement_key=f"bet:{'settle' if winner is not None else 'refund'}:{event.id}")
+        change_event(
+            session,
+            event,
+            status=wanted,
+            winning_outcome_id=winning_id,
+            locked_at=event.locked_at or now,
+            settlement_key=f"bet:{'settle' if winner is not None else 'refund'}:{event.id}",
+        )
         session.commit()
         return False
     if event.status in (wanted, FINAL[wanted]) and event.winning_outcome_id == winning_id:
@@ -123,8 +132,9 @@ def finish(session: Session, ledger: BalanceClient, event_id: int, *, wait_s: fl
     if event.status not in FINAL:
         session.rollback()
         return False
-    pending = session.scalars(select(BetStake.id).where(BetStake.event_id == event_id,
-                                                        BetStake.confirmed_at.is_(None)).order_by(BetStake.id))
+    pending = session.scalars(
+        select(BetStake.id).where(BetStake.event_id == event_id, BetStake.confirmed_at.is_(None)).order_by(BetStake.id)
+    )
     try:
         for stake_id in list(pending):
             complete_stake(session, ledger, stake_id, wait_s=wait_s)
@@ -137,13 +147,20 @@ def finish(session: Session, ledger: BalanceClient, event_id: int, *, wait_s: fl
     else:
         results = payout.refund_all(stakes)
     transaction_id = _pay(ledger, event, results, {row.id: row.discord_id for row in rows})
-    session.execute(_RECORD_RESULTS, {"ids": [r.bet_id for r in results], "results": [r.result for r in results],
-                                      "payouts": [r.payout for r in results]})
-    session.execute(_CLOSE, {"final": FINAL[event.status], "pending": event.status, "event_id": event_id,
-                             "transaction_id": transaction_id})
+    session.execute(
+        _RECORD_RESULTS,
+        {
+            "ids": [r.bet_id for r in results],
+            "results": [r.result for r in results],
+            "payouts": [r.payout for r in results],
+        },
+    )
+    session.execute(
+        _CLOSE,
+        {"final": FINAL[event.status], "pending": event.status, "event_id": event_id, "transaction_id": transaction_id},
+    )
     session.commit()
-    logger.info("bet event %s %s: %s bets, transaction %s", event_id, FINAL[event.status], len(results),
-                transaction_id)
+    logger.info("bet event %s %s: %s bets, transaction %s", event_id, FINAL[event.status], len(results), transaction_id)
     return True
 
 
@@ -162,12 +179,18 @@ def settlement_move(event: BetEvent, results: list[payout.Result], discord_ids: 
     if forgotten:
         legs.append(Leg(forgotten, system=SINK))
     won = any(result.result == payout.WON for result in results)
-    return Move(key=event.settlement_key, guild_id=event.guild_id, kind="bet_settle" if won else "bet_refund",
-                reason=f"bet event #{event.id} {'settled' if won else 'refunded'}", legs=legs)
+    return Move(
+        key=event.settlement_key,
+        guild_id=event.guild_id,
+        kind="bet_settle" if won else "bet_refund",
+        reason=f"bet event #{event.id} {'settled' if won else 'refunded'}",
+        legs=legs,
+    )
 
 
-def _pay(ledger: BalanceClient, event: BetEvent, results: list[payout.Result],
-         discord_ids: dict[int, int | None]) -> int | None:
+def _pay(
+    ledger: BalanceClient, event: BetEvent, results: list[payout.Result], discord_ids: dict[int, int | None]
+) -> int | None:
     """The transaction id of the payout, or None when nobody bet and nothing moves."""
     if not results:
         return None
@@ -185,6 +208,12 @@ def summary(session: Session, event_id: int) -> SettlementOut:
     row = session.execute(_SUMMARY, {"event_id": event_id}).one()
     outcome = "no_bets" if not row.paid_out else "paid" if row.won else "refunded"
     top = session.execute(_TOP_PAYOUTS, {"event_id": event_id, "limit": TOP_PAYOUTS}).mappings().all()
-    return SettlementOut(event=event_view(session, event), outcome=cast(SettledAs, outcome), paid_out=row.paid_out,
-                         recipients=row.recipients, top_payouts=[PayoutOut(**paid) for paid in top],
-                         transaction_id=event.settlement_transaction_id, escrow_balance=None)
+    return SettlementOut(
+        event=event_view(session, event),
+        outcome=cast(SettledAs, outcome),
+        paid_out=row.paid_out,
+        recipients=row.recipients,
+        top_payouts=[PayoutOut(**paid) for paid in top],
+        transaction_id=event.settlement_transaction_id,
+        escrow_balance=None,
+    )

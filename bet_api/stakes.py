@@ -46,13 +46,18 @@ def stake_key(stake_id: int) -> str:
 
 def stake_move(row) -> Move:
     """The member → escrow move of one stake, derived from its row alone so every re-post is identical."""
-    return Move(key=stake_key(row.id), guild_id=row.guild_id, kind="bet_stake",
-                reason=f"stake on bet event #{row.event_id}",
-                legs=[Leg(-row.amount, discord_id=row.discord_id), Leg(row.amount, system=escrow_code(row.event_id))])
+    return Move(
+        key=stake_key(row.id),
+        guild_id=row.guild_id,
+        kind="bet_stake",
+        reason=f"stake on bet event #{row.event_id}",
+        legs=[Leg(-row.amount, discord_id=row.discord_id), Leg(row.amount, system=escrow_code(row.event_id))],
+    )
 
 
-def complete_stake(session: Session, ledger: BalanceClient, stake_id: int, *, wait_s: float,
-                   skip_locked: bool = False) -> StakeResult:
+def complete_stake(
+    session: Session, ledger: BalanceClient, stake_id: int, *, wait_s: float, skip_locked: bool = False
+) -> StakeResult:
     """Post a pending stake (or learn it was posted) and record the answer, holding the stake's row lock."""
     session.commit()
     try:

@@ -57,26 +57,56 @@ def event_views(session: Session, events: list[BetEvent], now: datetime) -> list
     views = []
     for event in events:
         total = sum(row.pool for row in pools[event.id])
-        outcomes = [OutcomeOut(id=row.id, position=row.position, label=row.label, pool=row.pool,
-                               bettors=row.bettors, odds=odds(total, row.pool)) for row in pools[event.id]]
-        views.append(EventOut(
-            id=event.id, guild_id=event.guild_id, title=event.title, description=event.description,
-            status=effective_status(event.status, event.closes_at, now), closes_at=event.closes_at,
-            creator_id=creators.get(event.creator_id), winning_outcome_id=event.winning_outcome_id,
-            total_pool=total, bettors=sum(row.bettors for row in pools[event.id]), outcomes=outcomes,
-            settlement_transaction_id=event.settlement_transaction_id, created_at=event.created_at,
-            updated_at=event.updated_at, locked_at=event.locked_at, resolved_at=event.resolved_at,
-        ))
+        outcomes = [
+            OutcomeOut(
+                id=row.id,
+                position=row.position,
+                label=row.label,
+                pool=row.pool,
+                bettors=row.bettors,
+                odds=odds(total, row.pool),
+            )
+            for row in pools[event.id]
+        ]
+        views.append(
+            EventOut(
+                id=event.id,
+                guild_id=event.guild_id,
+                title=event.title,
+                description=event.description,
+                status=effective_status(event.status, event.closes_at, now),
+                closes_at=event.closes_at,
+                creator_id=creators.get(event.creator_id),
+                winning_outcome_id=event.winning_outcome_id,
+                total_pool=total,
+                bettors=sum(row.bettors for row in pools[event.id]),
+                outcomes=outcomes,
+                settlement_transaction_id=event.settlement_transaction_id,
+                created_at=event.created_at,
+                updated_at=event.updated_at,
+                locked_at=event.locked_at,
+                resolved_at=event.resolved_at,
+            )
+        )
     return views
 
 
 def _bet(row) -> BetOut:
     return BetOut(
-        id=row.id, event_id=row.event_id, event_title=row.title,
-        event_status=effective_status(row.status, row.closes_at, row.now), outcome_id=row.outcome_id,
-        outcome_position=row.position, outcome_label=row.label, user_id=row.discord_id, amount=row.amount,
-        pending_amount=row.pending_amount, result=row.result or "pending", payout=row.payout,
-        created_at=row.created_at, updated_at=row.updated_at,
+        id=row.id,
+        event_id=row.event_id,
+        event_title=row.title,
+        event_status=effective_status(row.status, row.closes_at, row.now),
+        outcome_id=row.outcome_id,
+        outcome_position=row.position,
+        outcome_label=row.label,
+        user_id=row.discord_id,
+        amount=row.amount,
+        pending_amount=row.pending_amount,
+        result=row.result or "pending",
+        payout=row.payout,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -85,8 +115,7 @@ def bet_view(session: Session, bet_id: int) -> BetOut | None:
     return None if row is None else _bet(row)
 
 
-def member_bet_views(session: Session, *, guild_id: int, user_id: int, before_id: int,
-                     limit: int) -> list[BetOut]:
+def member_bet_views(session: Session, *, guild_id: int, user_id: int, before_id: int, limit: int) -> list[BetOut]:
     """A member's bets in a guild, newest first; limit rows from before_id down."""
     params = {"guild_id": guild_id, "user_id": user_id, "before_id": before_id, "limit": limit}
     return [_bet(row) for row in session.execute(_BETS_OF_MEMBER, params)]

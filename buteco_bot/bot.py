@@ -27,17 +27,23 @@ class ButecoBot(commands.Bot):
     """The one Bot subclass; everything with a lifetime is created in setup_hook and closed in close()."""
 
     def __init__(self, settings: BotSettings, *, env: Mapping[str, str] | None = None) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
-                         tree_cls=ButecoTree, help_command=None, allowed_mentions=discord.AllowedMentions.none(),
-                         guild_ready_timeout=settings.guild_ready_timeout)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            tree_cls=ButecoTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
         self.settings = settings
         self.env = dict(os.environ if env is None else env)  # also what each plugin's own settings are read from
         self.session: aiohttp.ClientSession | None = None
         self.registry = PluginRegistry()
         # What manifests read (URLs, required_env, token_env): the environment, BOT_API_TOKEN from the settings.
         manifest_env = {**self.env, BOT_TOKEN_ENV: settings.bot_api_token.get_secret_value()}
-        self.loader = PluginLoader(self.registry, self,
-                                   PluginSource(settings.plugins_dir, manifest_env, settings.first_party_plugins))
+        self.loader = PluginLoader(
+            self.registry, self, PluginSource(settings.plugins_dir, manifest_env, settings.first_party_plugins)
+        )
         self.tree_hash: str | None = None
         self.sync_count = 0
 

@@ -28,7 +28,8 @@ class BotSettings(BaseSettings):
     discord_token: SecretStr
     bot_api_token: SecretStr
     first_party_plugins: Annotated[frozenset[str], NoDecode, BeforeValidator(_comma_list)] = frozenset(
-        {"balance", "bet", "client", "coin", "genai"})
+        {"balance", "bet", "client", "coin", "genai"}
+    )
     plugins_dir: Path = Path("plugins")
     dev_guild_id: int | None = Field(default=None, gt=0)
     discord_api_base: str | None = None
@@ -50,8 +51,12 @@ class PluginSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   **sources: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        **sources: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)  # only what from_env hands over: the bot's environment, not the process's
 
     @classmethod

@@ -73,8 +73,7 @@ async def run_local(stack) -> None:
     try:
         bot = stack.start_bot(world.bot_env())
         await _wait_bot_ready(world, bot)
-        print(f"  bot          connected to the local Discord emulator ({len(world.commands())} commands)",
-              flush=True)
+        print(f"  bot          connected to the local Discord emulator ({len(world.commands())} commands)", flush=True)
         reader = LineReader(sys.stdin)
         await _until_stopped(Console(world, reader).run(), _watch(bot))
     finally:
@@ -116,12 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m buteco_dev", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="start PostgreSQL, migrations, every service and the bot")
-    run_cmd.add_argument("--data-dir", default=str(REPO_ROOT / ".run"),
-                         help="database, logs and pids of the local stack (default: .run)")
-    run_cmd.add_argument("--env-file", default=str(REPO_ROOT / ".env"),
-                         help="settings to read if the file exists (default: .env; '' reads none)")
-    run_cmd.add_argument("--free-ports", action="store_true",
-                         help="any free ports instead of 5001-5006 (e.g. beside another run)")
+    run_cmd.add_argument(
+        "--data-dir", default=str(REPO_ROOT / ".run"), help="database, logs and pids of the local stack (default: .run)"
+    )
+    run_cmd.add_argument(
+        "--env-file",
+        default=str(REPO_ROOT / ".env"),
+        help="settings to read if the file exists (default: .env; '' reads none)",
+    )
+    run_cmd.add_argument(
+        "--free-ports", action="store_true", help="any free ports instead of 5001-5006 (e.g. beside another run)"
+    )
     args = parser.parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)

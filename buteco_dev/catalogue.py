@@ -28,8 +28,14 @@ PLUGINS_DIR = REPO_ROOT / "plugins"
 GO_FALLBACK = Path("/usr/local/go/bin/go")  # where the official tarball installs it, often not on PATH
 GO_BUILD_TIMEOUT_S = 600
 # Local ports of docs/architecture.md; a service not listed gets the next free one from FIRST_EXTRA_PORT.
-LOCAL_PORTS = {"client-api": 5001, "balance-api": 5002, "coin-api": 5003, "bet-api": 5004, "genai-api": 5005,
-               "joke-api": 5006}
+LOCAL_PORTS = {
+    "client-api": 5001,
+    "balance-api": 5002,
+    "coin-api": 5003,
+    "bet-api": 5004,
+    "genai-api": 5005,
+    "joke-api": 5006,
+}
 FIRST_EXTRA_PORT = 5007
 
 
@@ -39,13 +45,13 @@ class GoUnavailable(RuntimeError):
 
 @dataclass
 class ServiceSpec:
-    name: str                     # compose service name, e.g. "coin-api"
+    name: str  # compose service name, e.g. "coin-api"
     plugin_id: str
     url_env: str
     port: int
-    kind: str                     # "python" | "go" | "none"
-    source: Path | None           # the Python package or the Go module directory
-    skipped: str | None = None    # why it is not started
+    kind: str  # "python" | "go" | "none"
+    source: Path | None  # the Python package or the Go module directory
+    skipped: str | None = None  # why it is not started
     token_env: str | None = None  # the manifest's: the credential the bot sends it (and it checks)
 
     @property
@@ -79,8 +85,11 @@ def is_long_running(service: dict) -> bool:
 
 def api_services(spec: dict) -> dict[str, dict]:
     """Services built from this repository that run for good, except the bot: the HTTP APIs."""
-    return {name: svc for name, svc in spec.get("services", {}).items()
-            if "build" in svc and is_long_running(svc) and name != "bot"}
+    return {
+        name: svc
+        for name, svc in spec.get("services", {}).items()
+        if "build" in svc and is_long_running(svc) and name != "bot"
+    }
 
 
 def build_of(service: dict, root: Path = REPO_ROOT) -> tuple[Path, Path, dict]:
@@ -134,8 +143,15 @@ def build_go_binary(module_dir: Path, output: Path) -> Path:
     if go is None:
         raise GoUnavailable(f"no Go toolchain (no `go` on PATH, no {GO_FALLBACK}): cannot build {module_dir.name}")
     env = {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
-    done = subprocess.run([go, "build", "-o", str(output), "."], cwd=module_dir, env=env, capture_output=True,
-                          text=True, timeout=GO_BUILD_TIMEOUT_S, check=False)
+    done = subprocess.run(
+        [go, "build", "-o", str(output), "."],
+        cwd=module_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=GO_BUILD_TIMEOUT_S,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"go build failed in {module_dir.name}/:\n{(done.stdout + done.stderr)[-2000:]}")
     return output
@@ -178,8 +194,11 @@ def discover(root: Path = REPO_ROOT, *, free_ports: bool = False) -> list[Servic
         kind, source, skipped = _source_of(name, services.get(name), root)
         if manifest.get("enabled", True) is False:
             skipped = "disabled in its manifest"
-        specs.append(ServiceSpec(name, path.stem, url_env, port, kind, source, skipped,
-                                 token_env if isinstance(token_env, str) else None))
+        specs.append(
+            ServiceSpec(
+                name, path.stem, url_env, port, kind, source, skipped, token_env if isinstance(token_env, str) else None
+            )
+        )
     named = {spec.name for spec in specs}
     for name in api_services(compose_spec):  # APIs in compose that no manifest names: said, not started
         if name not in named:

@@ -30,7 +30,7 @@ from .reader import LineReader
 from .world import World
 
 BOT = "Buteco"
-QUIET_S = 0.3          # a reply is complete once nothing changed for this long...
+QUIET_S = 0.3  # a reply is complete once nothing changed for this long...
 THINKING_NOTICE_S = 3.0
 REPLY_TIMEOUT_S = 90.0  # ...or after this (an AI answer may take a while)
 TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
@@ -49,6 +49,7 @@ Options go by position or as name:value; @name is a member; a text option takes 
 
 def humanize(text: str, names: dict[int, str]) -> str:
     """Discord markup a terminal cannot show: **bold**, <t:...> timestamps, <@id> mentions."""
+
     def when(match: re.Match) -> str:
         moment = datetime.fromtimestamp(int(match[1])).astimezone()
         if match[2] != "R":
@@ -74,8 +75,10 @@ class Console:
 
     async def run(self) -> None:
         names = ", ".join(self.world.describe(n) for n in self.world.members)
-        self.say(f"\nYou are in the server {self.world.guild.name!r} as {self.member.user.username}. "
-                 f"Members: {names}.\nTry /daily, /transfer @bob 50, /balance, /health, /help; /? for the console.")
+        self.say(
+            f"\nYou are in the server {self.world.guild.name!r} as {self.member.user.username}. "
+            f"Members: {names}.\nTry /daily, /transfer @bob 50, /balance, /health, /help; /? for the console."
+        )
         self.seen = {m.id for m in self.world.emulator.messages()}
         while True:
             prompt = f"{self.member.user.username}> "
@@ -98,8 +101,13 @@ class Console:
             elif word == "/as":
                 self.switch(line.split()[1:])
             elif word == "/commands":
-                self.say("\n".join(f"{form} — {description}" for n, p in sorted(self.world.commands().items())
-                                   for form, description in leaves(n, p)))
+                self.say(
+                    "\n".join(
+                        f"{form} — {description}"
+                        for n, p in sorted(self.world.commands().items())
+                        for form, description in leaves(n, p)
+                    )
+                )
             elif word.isdigit():
                 await self.press(int(word), line.split()[1:])
             elif line.startswith("/"):
@@ -109,8 +117,9 @@ class Console:
             else:
                 self.say("Commands start with / (try /help, or /? for the console).")
         except CommandUnavailable as exc:
-            reason = PERMISSIONS.sub(lambda m: f"needs {PERMISSION_NAMES.get(int(m[1]), 'permissions ' + m[1])}",
-                                     str(exc)).split(" that user")[0]
+            reason = PERMISSIONS.sub(
+                lambda m: f"needs {PERMISSION_NAMES.get(int(m[1]), 'permissions ' + m[1])}", str(exc)
+            ).split(" that user")[0]
             self.say(f"! Discord does not offer that to {self.member.user.username}: {reason}")
         except (ParseError, ComponentUnavailable, EmulatorError) as exc:
             self.say(f"! {exc}")
@@ -139,8 +148,9 @@ class Console:
         if choice.kind == "button":
             record = await emulator.click(message, choice.custom_id, user=self.member)
         else:
-            picked = [next((v for v, label in choice.options if x.lower() in (v.lower(), label.lower())), x)
-                      for x in values]
+            picked = [
+                next((v for v, label in choice.options if x.lower() in (v.lower(), label.lower())), x) for x in values
+            ]
             record = await emulator.select(message, choice.custom_id, picked, user=self.member)
         await self.show(record, edits=(message, before))
 
@@ -151,14 +161,19 @@ class Console:
             return
         names = {uid: self.world.display_name(uid) for uid in self.world.emulator.state.users}
         original = record.original
-        if edits is not None and original is not None and original.id == edits[0].id \
-                and len(original.revisions) == edits[1]:
+        if (
+            edits is not None
+            and original is not None
+            and original.id == edits[0].id
+            and len(original.revisions) == edits[1]
+        ):
             original = None  # a click that left its message as it was: show only what is new
         parts = [f"[{BOT}] form: {record.modal.get('title', '')} (* = required)"] if record.modal is not None else []
         if original is not None and not original.deleted and record.modal is None:
             parts.append(render_message(original, BOT))
-        parts += [render_message(m, BOT) for m in record.followups
-                  if m.id != record.original_message_id and not m.deleted]
+        parts += [
+            render_message(m, BOT) for m in record.followups if m.id != record.original_message_id and not m.deleted
+        ]
         self.say(humanize("\n\n".join(parts) or "(nothing changed)", names))
         own = [m for m in [record.original, *record.followups] if m is not None and not m.deleted]
         if own:
@@ -186,8 +201,11 @@ class Console:
             messages = [m for m in [record.original, *record.followups] if m is not None]
             state = [(m.id, len(m.revisions), m.flags, m.deleted) for m in messages]
             pending = any(m.loading for m in messages) or (
-                record.response.type == 6 and edits is not None and len(edits[0].revisions) == edits[1]
-                and not record.followup_ids)
+                record.response.type == 6
+                and edits is not None
+                and len(edits[0].revisions) == edits[1]
+                and not record.followup_ids
+            )
             if state != last:
                 last, last_change = state, time.monotonic()
             elif not pending and time.monotonic() - last_change >= QUIET_S:

@@ -23,8 +23,12 @@ from sqlalchemy.engine import make_url
 # What db_migration_service's ServiceRoles migration creates; tests/test_database_roles.py checks they agree.
 SERVICE_ROLES = ("client_api", "balance_api", "coin_api", "bet_api", "genai_api")
 ROLE_MARKER = "buteco service role:"
-TEST_TOKENS = {"bot": "buteco-test-bot-token", "coin_api": "buteco-test-coin-api-token",
-               "bet_api": "buteco-test-bet-api-token", "joke": "buteco-test-joke-token"}
+TEST_TOKENS = {
+    "bot": "buteco-test-bot-token",
+    "coin_api": "buteco-test-coin-api-token",
+    "bet_api": "buteco-test-bet-api-token",
+    "joke": "buteco-test-joke-token",
+}
 TEST_TOKEN = TEST_TOKENS["bot"]  # most tests call the services the bot's way
 # DATABASE_URL: postgresql://<role>:${<ROLE>_DB_PASSWORD...}@... in docker-compose.yml
 COMPOSE_ROLE_URL = re.compile(r"^postgresql://([a-z_][a-z0-9_]*):\$\{([A-Z][A-Z0-9_]*)")
@@ -41,8 +45,7 @@ def fixed_password(role: str) -> str:
     return f"buteco-test-{role.replace('_', '-')}-db-password"
 
 
-def password_env(roles: Iterable[str] = SERVICE_ROLES,
-                 passwords: Mapping[str, str] | None = None) -> dict[str, str]:
+def password_env(roles: Iterable[str] = SERVICE_ROLES, passwords: Mapping[str, str] | None = None) -> dict[str, str]:
     """The migrator's *_DB_PASSWORD variables: the given passwords, else the tests' own."""
     return {password_variable(role): (passwords or {}).get(role) or fixed_password(role) for role in roles}
 
@@ -66,8 +69,12 @@ def service_database_url(module: str, url: str) -> str:
 
 def caller_env() -> dict[str, str]:
     """Every test caller's credential under its variable, as each service (and the bot) reads it."""
-    return {"BOT_API_TOKEN": TEST_TOKENS["bot"], "COIN_API_TOKEN": TEST_TOKENS["coin_api"],
-            "BET_API_TOKEN": TEST_TOKENS["bet_api"], "JOKE_API_TOKEN": TEST_TOKENS["joke"]}
+    return {
+        "BOT_API_TOKEN": TEST_TOKENS["bot"],
+        "COIN_API_TOKEN": TEST_TOKENS["coin_api"],
+        "BET_API_TOKEN": TEST_TOKENS["bet_api"],
+        "JOKE_API_TOKEN": TEST_TOKENS["joke"],
+    }
 
 
 def auth_headers(token: str = TEST_TOKEN, **extra: str) -> dict[str, str]:

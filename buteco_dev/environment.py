@@ -126,14 +126,16 @@ def container_variables(service: dict) -> tuple[set[str], set[str]]:
     target = service["build"].get("target") if isinstance(service["build"], dict) else None
     if package := args.get("SERVICE"):
         read, required = _settings_of(package)
-        return read | _scan(REPO_ROOT / package, ".py", PY_ENV) | _scan(REPO_ROOT / "service_kit", ".py", PY_ENV), \
-            required
+        return read | _scan(REPO_ROOT / package, ".py", PY_ENV) | _scan(
+            REPO_ROOT / "service_kit", ".py", PY_ENV
+        ), required
     if target == "bot":
         read, required = _settings_of("buteco_bot")
         for data in manifests().values():
             plugin = data["service"]
-            read |= {name for name in [plugin["url_env"], plugin.get("token_env"), *data.get("required_env", [])]
-                     if name}
+            read |= {
+                name for name in [plugin["url_env"], plugin.get("token_env"), *data.get("required_env", [])] if name
+            }
             required |= {plugin["token_env"]} if plugin.get("token_env") else set()
         return read | _scan(REPO_ROOT / "buteco_bot", ".py", PY_ENV), required
     return _scan(context, ".go", GO_ENV) | _scan(context, ".ts", JS_ENV), set()
@@ -165,8 +167,11 @@ def env_example_entries() -> dict[str, EnvEntry]:
 
 def compose_interpolated() -> set[str]:
     """Variables docker-compose.yml interpolates (`${NAME}`, `${NAME:?...}`, `${NAME:-default}`)."""
-    text = "\n".join(line.split(" #")[0] for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
-                     if not line.lstrip().startswith("#"))
+    text = "\n".join(
+        line.split(" #")[0]
+        for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith("#")
+    )
     return set(INTERPOLATION.findall(text.replace("$$", "")))
 
 

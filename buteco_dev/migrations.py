@@ -32,16 +32,27 @@ def ensure_built() -> None:
     lock_path.parent.mkdir(exist_ok=True)
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        done = subprocess.run(["make", "-C", str(REPO_ROOT), "--no-print-directory", "-s", "migrations"],
-                              capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(
+            ["make", "-C", str(REPO_ROOT), "--no-print-directory", "-s", "migrations"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     if done.returncode != 0:
         raise MigrationError(f"make migrations failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
 def npm_script(script: str, database_url: str, env: Mapping[str, str]) -> subprocess.CompletedProcess:
     """`npm run <script>` of the migrator against database_url, with env on top of this process's environment."""
-    return subprocess.run(["npm", "--prefix", str(MIGRATION_SERVICE), "run", script], capture_output=True,
-                          text=True, timeout=300, check=False, env={**os.environ, **env, "DATABASE_URL": database_url})
+    return subprocess.run(
+        ["npm", "--prefix", str(MIGRATION_SERVICE), "run", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **env, "DATABASE_URL": database_url},
+    )
 
 
 def run_migrations(database_url: str, db_passwords: Mapping[str, str] | None = None) -> str:

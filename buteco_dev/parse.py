@@ -15,8 +15,17 @@ from typing import Any
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
-TYPE_NAMES = {STRING: "text", INTEGER: "integer", BOOLEAN: "true/false", USER: "@member", CHANNEL: "#channel",
-              ROLE: "@role", MENTIONABLE: "@member", NUMBER: "number", ATTACHMENT: "file"}
+TYPE_NAMES = {
+    STRING: "text",
+    INTEGER: "integer",
+    BOOLEAN: "true/false",
+    USER: "@member",
+    CHANNEL: "#channel",
+    ROLE: "@role",
+    MENTIONABLE: "@member",
+    NUMBER: "number",
+    ATTACHMENT: "file",
+}
 TRUE, FALSE = {"true", "yes", "y", "1", "on", "sim"}, {"false", "no", "n", "0", "off", "nao", "não"}
 
 Resolver = Callable[[int, str], Any]
@@ -29,7 +38,7 @@ class ParseError(ValueError):
 
 @dataclass
 class Parsed:
-    path: str                                   # "bet place": what Emulator.invoke takes
+    path: str  # "bet place": what Emulator.invoke takes
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -39,6 +48,7 @@ def usage(name: str, options: Iterable[dict[str, Any]]) -> str:
     subs = [o["name"] for o in options if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
     if subs:
         return f"/{name} <{'|'.join(subs)}> ..."
+
     def kind(option: dict[str, Any]) -> str:
         choices = option.get("choices") or []
         return "|".join(str(c["value"]) for c in choices) if choices else TYPE_NAMES.get(option["type"], "?")
@@ -117,7 +127,7 @@ def parse(line: str, commands: dict[str, dict[str, Any]], resolve: Resolver) -> 
             break
         take = 1
         if spec["type"] == STRING and not spec.get("choices"):  # free text: every word the required rest spares
-            take = max(1, len(positional) - sum(1 for o in free[index + 1:] if o.get("required")))
+            take = max(1, len(positional) - sum(1 for o in free[index + 1 :] if o.get("required")))
         values[spec["name"]], positional = " ".join(positional[:take]), positional[take:]
     if positional:
         raise ParseError(f"too many values ({' '.join(positional)}); usage: {usage(' '.join(path), schema)}")

@@ -45,8 +45,15 @@ def find_bin_dir() -> str | None:
 class Postgres:
     """One PostgreSQL server on 127.0.0.1; url points at `database` (default: postgres) as the admin."""
 
-    def __init__(self, data_dir: Path | None, *, log_path: Path | None = None, database: str = "postgres",
-                 settings: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path | None,
+        *,
+        log_path: Path | None = None,
+        database: str = "postgres",
+        settings: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.bin_dir = find_bin_dir()
         self.temp_dir = None if data_dir else Path(tempfile.mkdtemp(prefix="buteco-pg-"))
         self.data_dir = data_dir or self.temp_dir / "data"
@@ -62,15 +69,19 @@ class Postgres:
                 os.chown(self.temp_dir, self._as_user.pw_uid, self._as_user.pw_gid)
 
     @classmethod
-    def throwaway(cls, *, fast: bool = True, max_connections: int = 300,
-                  settings: Mapping[str, str] | None = None) -> Postgres:
+    def throwaway(
+        cls, *, fast: bool = True, max_connections: int = 300, settings: Mapping[str, str] | None = None
+    ) -> Postgres:
         """A new cluster in a temp dir, deleted on stop(); fast turns durability off (nothing here must last)."""
-        return cls(None, settings={**(FAST_SETTINGS if fast else {}), "max_connections": str(max_connections),
-                                   **(settings or {})})
+        return cls(
+            None,
+            settings={**(FAST_SETTINGS if fast else {}), "max_connections": str(max_connections), **(settings or {})},
+        )
 
     @classmethod
-    def durable(cls, data_dir: Path, *, log_path: Path, database: str,
-                env: Mapping[str, str] | None = None) -> Postgres:
+    def durable(
+        cls, data_dir: Path, *, log_path: Path, database: str, env: Mapping[str, str] | None = None
+    ) -> Postgres:
         """The cluster in data_dir (initdb the first time), kept across runs; start() creates database if missing."""
         return cls(data_dir, log_path=log_path, database=database, settings={"max_connections": "200"}, env=env)
 
@@ -84,8 +95,9 @@ class Postgres:
     def start(self) -> Postgres:
         """Create the cluster if there is none (self.created says so), start it, create the database."""
         if self.bin_dir is None:
-            raise RuntimeError("no PostgreSQL server binaries: run `make install` (scripts/ensure-postgres.sh) "
-                               "or set PG_BIN")
+            raise RuntimeError(
+                "no PostgreSQL server binaries: run `make install` (scripts/ensure-postgres.sh) or set PG_BIN"
+            )
         atexit.register(self.stop)
         try:
             self.created = self._prepare()
@@ -128,26 +140,54 @@ class Postgres:
         if self._as_user:
             os.chown(self.data_dir, self._as_user.pw_uid, self._as_user.pw_gid)
         os.chmod(self.data_dir, 0o700)
-        done = self._run(f"{self.bin_dir}/initdb", "-D", str(self.data_dir), "-A", "trust", "-U", "postgres",
-                         "-E", "UTF8", "--locale=C", *(["--no-sync"] if self.temp_dir else []))
+        done = self._run(
+            f"{self.bin_dir}/initdb",
+            "-D",
+            str(self.data_dir),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            *(["--no-sync"] if self.temp_dir else []),
+        )
         if done.returncode != 0:
-            hint = " (the postgres user must be able to reach it: pick --data-dir outside /root)" \
-                if self._as_user else ""
+            hint = (
+                " (the postgres user must be able to reach it: pick --data-dir outside /root)" if self._as_user else ""
+            )
             raise RuntimeError(f"initdb failed for {self.data_dir}{hint}:\n{done.stdout}{done.stderr}")
         return True
 
     def _run(self, *cmd: str) -> subprocess.CompletedProcess:
-        return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=self.data_dir.parent,
-                              **self._user_options())
+        return subprocess.run(
+            cmd, capture_output=True, text=True, check=False, cwd=self.data_dir.parent, **self._user_options()
+        )
 
     def _launch(self, port: int) -> bool:
         """Start the postmaster on port; False when the port was taken meanwhile."""
         options = {**self.settings, "unix_socket_directories": ""}
-        cmd = [f"{self.bin_dir}/postgres", "-D", str(self.data_dir), "-p", str(port), "-h", "127.0.0.1",
-               *[arg for key, value in options.items() for arg in ("-c", f"{key}={value}")]]
+        cmd = [
+            f"{self.bin_dir}/postgres",
+            "-D",
+            str(self.data_dir),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            *[arg for key, value in options.items() for arg in ("-c", f"{key}={value}")],
+        ]
         logged = self.log_path.stat().st_size if self.log_path.exists() else 0
-        self.process = ChildProcess("postgres", cmd, env=self.env, log_path=self.log_path, cwd=self.data_dir.parent,
-                                    stop_signal=signal.SIGINT, **self._user_options()).spawn()
+        self.process = ChildProcess(
+            "postgres",
+            cmd,
+            env=self.env,
+            log_path=self.log_path,
+            cwd=self.data_dir.parent,
+            stop_signal=signal.SIGINT,
+            **self._user_options(),
+        ).spawn()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if not self.process.running:

@@ -48,9 +48,17 @@ class ServiceStartError(RuntimeError):
 class ChildProcess:
     """A command in a session of its own, its output appended to log_path (None: left on this terminal)."""
 
-    def __init__(self, name: str, command: Sequence[str], *, env: Mapping[str, str] | None = None,
-                 log_path: Path | None = None, cwd: Path = REPO_ROOT, stop_signal: int = signal.SIGTERM,
-                 **popen_options) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        log_path: Path | None = None,
+        cwd: Path = REPO_ROOT,
+        stop_signal: int = signal.SIGTERM,
+        **popen_options,
+    ) -> None:
         self.name, self.command, self.cwd, self.log_path = name, list(command), cwd, log_path
         self.env = dict(os.environ if env is None else env)
         self.stop_signal, self.popen_options = stop_signal, popen_options
@@ -59,9 +67,16 @@ class ChildProcess:
 
     def spawn(self) -> ChildProcess:
         with open(self.log_path, "ab") if self.log_path else contextlib.nullcontext() as log:
-            self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT if log else None,
-                                         start_new_session=True, **self.popen_options)
+            self.proc = subprocess.Popen(
+                self.command,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT if log else None,
+                start_new_session=True,
+                **self.popen_options,
+            )
         return self
 
     @property
@@ -111,8 +126,16 @@ class ChildProcess:
 class ServiceProcess(ChildProcess):
     """A service on 127.0.0.1:port; start() waits until it answers /health, restart() keeps the port."""
 
-    def __init__(self, name: str, command: Sequence[str], *, port: int, env: Mapping[str, str] | None = None,
-                 log_path: Path, startup_timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        *,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        log_path: Path,
+        startup_timeout: float = 15.0,
+    ) -> None:
         super().__init__(name, command, env=env, log_path=log_path)
         self.port, self.startup_timeout = port, startup_timeout
 
@@ -160,34 +183,70 @@ class ServiceProcess(ChildProcess):
 
 def uvicorn_command(module: str, port: int, *, log_level: str = "warning", workers: int | None = None) -> list[str]:
     """`python -m uvicorn <module>:app` on 127.0.0.1:port."""
-    return [sys.executable, "-m", "uvicorn", f"{module}:app", "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", log_level, *(["--workers", str(workers)] if workers else [])]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"{module}:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        log_level,
+        *(["--workers", str(workers)] if workers else []),
+    ]
 
 
 def _log_path(log_dir: str | os.PathLike | None, stem: str, port: int) -> Path:
     return Path(log_dir or tempfile.mkdtemp(prefix="buteco-svc-")) / f"{stem}-{port}.log"
 
 
-def python_service(module: str, *, database_url: str | None = None, env: Mapping[str, str] | None = None,
-                   port: int | None = None, log_dir: str | os.PathLike | None = None,
-                   startup_timeout: float = 15.0, workers: int | None = None) -> ServiceProcess:
+def python_service(
+    module: str,
+    *,
+    database_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    log_dir: str | os.PathLike | None = None,
+    startup_timeout: float = 15.0,
+    workers: int | None = None,
+) -> ServiceProcess:
     """A Python service as tests and benchmarks run it: every caller's test credential, and on database_url its
     own database role (with the tests' password); env comes last and wins."""
     port = port or free_port()
     full_env = {**os.environ, **caller_env(), **(env or {})}
     if database_url is not None:
         full_env["DATABASE_URL"] = service_database_url(module, database_url)
-    return ServiceProcess(module, uvicorn_command(module, port, workers=workers), port=port, env=full_env,
-                          log_path=_log_path(log_dir, module.replace(".", "_"), port), startup_timeout=startup_timeout)
+    return ServiceProcess(
+        module,
+        uvicorn_command(module, port, workers=workers),
+        port=port,
+        env=full_env,
+        log_path=_log_path(log_dir, module.replace(".", "_"), port),
+        startup_timeout=startup_timeout,
+    )
 
 
-def go_service(binary: Path, *, env: Mapping[str, str] | None = None, port: int | None = None,
-               log_dir: str | os.PathLike | None = None, startup_timeout: float = 10.0) -> ServiceProcess:
+def go_service(
+    binary: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    log_dir: str | os.PathLike | None = None,
+    startup_timeout: float = 10.0,
+) -> ServiceProcess:
     """A built Go service as tests run it: every caller's test credential, PORT and HOST set."""
     port = port or free_port()
     full_env = {**os.environ, **caller_env(), **(env or {}), "PORT": str(port), "HOST": "127.0.0.1"}
-    return ServiceProcess(binary.name, [str(binary)], port=port, env=full_env,
-                          log_path=_log_path(log_dir, binary.name, port), startup_timeout=startup_timeout)
+    return ServiceProcess(
+        binary.name,
+        [str(binary)],
+        port=port,
+        env=full_env,
+        log_path=_log_path(log_dir, binary.name, port),
+        startup_timeout=startup_timeout,
+    )
 
 
 class ServiceGroup:
@@ -197,10 +256,10 @@ class ServiceGroup:
         self.database_url, self.log_dir = database_url, log_dir
         self.started: list[ServiceProcess] = []
 
-    def start(self, module: str, env: Mapping[str, str] | None = None, *,
-              database_url: str | None = None) -> ServiceProcess:
-        service = python_service(module, database_url=database_url or self.database_url, env=env,
-                                 log_dir=self.log_dir)
+    def start(
+        self, module: str, env: Mapping[str, str] | None = None, *, database_url: str | None = None
+    ) -> ServiceProcess:
+        service = python_service(module, database_url=database_url or self.database_url, env=env, log_dir=self.log_dir)
         self.started.append(service)
         return service.start()
 

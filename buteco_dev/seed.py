@@ -22,14 +22,26 @@ def new_snowflake() -> int:
     return next(_ids)
 
 
-def fund_members(ledger_url: str, guild_id: int, amounts: Mapping[int, int], *, key: str,
-                 reason: str = "test funds", timeout: float = 30) -> httpx.Response:
+def fund_members(
+    ledger_url: str,
+    guild_id: int,
+    amounts: Mapping[int, int],
+    *,
+    key: str,
+    reason: str = "test funds",
+    timeout: float = 30,
+) -> httpx.Response:
     """Credit each member (Discord id -> coins) from the guild's mint in one transaction; opens their accounts."""
     postings = [{"system": "mint", "amount": -sum(amounts.values())}]
     postings += [{"user_id": str(discord_id), "amount": amount} for discord_id, amount in amounts.items()]
     body = {"guild_id": str(guild_id), "kind": "daily", "reason": reason, "postings": postings}
-    return httpx.post(f"{ledger_url.rstrip('/')}/transactions", json=body, trust_env=False, timeout=timeout,
-                      headers=auth_headers(TEST_TOKENS["coin_api"], idempotency_key=key))
+    return httpx.post(
+        f"{ledger_url.rstrip('/')}/transactions",
+        json=body,
+        trust_env=False,
+        timeout=timeout,
+        headers=auth_headers(TEST_TOKENS["coin_api"], idempotency_key=key),
+    )
 
 
 def fund_member(ledger_url: str, guild_id: int, discord_id: int, amount: int, *, key: str) -> httpx.Response:

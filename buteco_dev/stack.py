@@ -49,8 +49,11 @@ def _proc(pid: int | str, name: str) -> bytes:
 def _marked(data_dir: Path) -> list[int]:
     """Pids of the processes whose environment carries this data dir's marker."""
     wanted = f"{MARKER}={data_dir}".encode()
-    return sorted(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and int(p.name) != os.getpid()
-                  and wanted in _proc(p.name, "environ").split(b"\0"))
+    return sorted(
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and int(p.name) != os.getpid() and wanted in _proc(p.name, "environ").split(b"\0")
+    )
 
 
 def reap_previous(data_dir: Path) -> int:
@@ -101,12 +104,18 @@ class Stack:
         self.env = {**read_env_file(env_file), **os.environ, "PYTHONUNBUFFERED": "1", MARKER: str(self.data_dir)}
         self.specs = discover(free_ports=free_ports)
         services = compose().get("services", {})
-        self.grants = {spec.name: service_grant(services.get(spec.name), package=spec.package,
-                                                token_env=spec.token_env) for spec in self.specs}
+        self.grants = {
+            spec.name: service_grant(services.get(spec.name), package=spec.package, token_env=spec.token_env)
+            for spec in self.specs
+        }
         self.bot_grant = bot_grant(services.get("bot"), [spec.token_env for spec in self.specs])
         self.secrets = run_secrets([*self.grants.values(), self.bot_grant], self.env)
-        self.postgres = Postgres.durable(self.data_dir / "pgdata", log_path=self.logs / "postgres.log",
-                                         database="buteco", env={**os.environ, MARKER: str(self.data_dir)})
+        self.postgres = Postgres.durable(
+            self.data_dir / "pgdata",
+            log_path=self.logs / "postgres.log",
+            database="buteco",
+            env={**os.environ, MARKER: str(self.data_dir)},
+        )
         self.children: list[ChildProcess] = []
         self._pids: list[dict] = []
         atexit.register(self.stop)
@@ -149,17 +158,21 @@ class Stack:
                 say(f"  {spec.name:<12} skipped: {exc}")
                 continue
             env = {**self.child_env(self.grants[spec.name]), "PORT": str(spec.port), "HOST": "127.0.0.1"}
-            service = ServiceProcess(spec.name, command, port=spec.port, env=env, log_path=self._fresh_log(spec.name),
-                                     startup_timeout=30.0)
+            service = ServiceProcess(
+                spec.name, command, port=spec.port, env=env, log_path=self._fresh_log(spec.name), startup_timeout=30.0
+            )
             waiting.append(self._record(service.spawn()))
         for service in waiting:
             say(f"  {service.name:<12} {service.url}  {self._health(service)}")
 
     def start_bot(self, env: dict[str, str], *, log: bool = True) -> ChildProcess:
         """`python -m buteco_bot` with the services' URLs; log=False lets it write to this terminal."""
-        bot = ChildProcess("bot", [sys.executable, "-m", "buteco_bot"],
-                           env={**self.child_env(self.bot_grant), "PLUGINS_DIR": str(REPO_ROOT / "plugins"), **env},
-                           log_path=self._fresh_log("bot") if log else None)
+        bot = ChildProcess(
+            "bot",
+            [sys.executable, "-m", "buteco_bot"],
+            env={**self.child_env(self.bot_grant), "PLUGINS_DIR": str(REPO_ROOT / "plugins"), **env},
+            log_path=self._fresh_log("bot") if log else None,
+        )
         return self._record(bot.spawn())
 
     def _fresh_log(self, name: str) -> Path:

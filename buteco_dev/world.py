@@ -35,14 +35,19 @@ class World:
         emulator = Emulator()
         await emulator.start()
         guild = emulator.add_guild("Buteco (local)", guild_id=GUILD_ID)
-        members = {name: emulator.add_member(guild, user_id=uid, name=name, permissions=perms)
-                   for name, uid, perms in MEMBERS}
+        members = {
+            name: emulator.add_member(guild, user_id=uid, name=name, permissions=perms) for name, uid, perms in MEMBERS
+        }
         return cls(emulator, guild, members)
 
     def bot_env(self) -> dict[str, str]:
         """What points `python -m buteco_bot` at this emulator, with instant guild command sync."""
-        return {"DISCORD_TOKEN": self.emulator.token, "DISCORD_API_BASE": self.emulator.base_url,
-                "DISCORD_GATEWAY_URL": self.emulator.gateway_url, "DEV_GUILD_ID": str(self.guild.id)}
+        return {
+            "DISCORD_TOKEN": self.emulator.token,
+            "DISCORD_API_BASE": self.emulator.base_url,
+            "DISCORD_GATEWAY_URL": self.emulator.gateway_url,
+            "DEV_GUILD_ID": str(self.guild.id),
+        }
 
     def join(self, name: str) -> Member:
         """A new member; the id comes from the name, so the same name is the same member in every run."""
@@ -69,17 +74,27 @@ class World:
         match = MENTION.match(text)
         key = text.lstrip("@#").lower()
         if kind == CHANNEL:
-            found = [c for c in self.guild.channels.values()
-                     if (match and c.id == int(match[1])) or (c.name or "").lower() == key]
+            found = [
+                c
+                for c in self.guild.channels.values()
+                if (match and c.id == int(match[1])) or (c.name or "").lower() == key
+            ]
             what = "channel"
         elif kind == ROLE:
-            found = [r for r in self.guild.roles.values()
-                     if (match and r.id == int(match[1])) or r.name.lower().lstrip("@") == key]
+            found = [
+                r
+                for r in self.guild.roles.values()
+                if (match and r.id == int(match[1])) or r.name.lower().lstrip("@") == key
+            ]
             what = "role"
         else:
-            found = [m for m in self.guild.members.values()
-                     if (match and m.id == int(match[1])) or str(m.id) == text
-                     or key in (m.user.username.lower(), (m.nick or "").lower())]
+            found = [
+                m
+                for m in self.guild.members.values()
+                if (match and m.id == int(match[1]))
+                or str(m.id) == text
+                or key in (m.user.username.lower(), (m.nick or "").lower())
+            ]
             what = "member"
         if not found:
             raise ParseError(f"no {what} called {text!r} here")

@@ -10,5 +10,6 @@ class ClientSettings(DatabaseSettings):
     """client_api needs only the kit's settings for a service with tables (DATABASE_URL, BOT_API_TOKEN, pool)."""
 
 
-app = create_service_app(name="client_api", version=__version__, settings_cls=ClientSettings, router=router,
-                         permissions=PERMISSIONS)
+app = create_service_app(
+    name="client_api", version=__version__, settings_cls=ClientSettings, router=router, permissions=PERMISSIONS
+)

@@ -13,23 +13,30 @@ from service_kit.types import SnowflakePath
 
 router = APIRouter(tags=["users"])
 ONLY_THE_BOT = {"bot"}
-PERMISSIONS = Permissions({  # who may call each route (default deny): members are the bot's business alone
-    "register": ONLY_THE_BOT,
-    "list_users": ONLY_THE_BOT,
-    "get_user_by_discord_id": ONLY_THE_BOT,
-    "rename_user": ONLY_THE_BOT,
-    "forget_user": ONLY_THE_BOT,
-    "get_user": ONLY_THE_BOT,
-})
+PERMISSIONS = Permissions(
+    {  # who may call each route (default deny): members are the bot's business alone
+        "register": ONLY_THE_BOT,
+        "list_users": ONLY_THE_BOT,
+        "get_user_by_discord_id": ONLY_THE_BOT,
+        "rename_user": ONLY_THE_BOT,
+        "forget_user": ONLY_THE_BOT,
+        "get_user": ONLY_THE_BOT,
+    }
+)
 
 _NOT_FOUND = refusals(UserNotFound)
 
 
 @router.post(
-    "/users", status_code=201,
-    responses=refusals(RegistrationContended, responses={
-        201: {"description": "registered now"},
-        200: {"model": User, "description": "already registered (the name is refreshed when one is given)"}}),
+    "/users",
+    status_code=201,
+    responses=refusals(
+        RegistrationContended,
+        responses={
+            201: {"description": "registered now"},
+            200: {"model": User, "description": "already registered (the name is refreshed when one is given)"},
+        },
+    ),
 )
 def register(body: RegisterIn, session: SessionDep, response: Response) -> User:
     """Get-or-create: 201 the first time a Discord id is seen, 200 afterwards (the name is refreshed if given)."""
@@ -67,4 +74,3 @@ def forget_user(discord_id: SnowflakePath, session: SessionDep) -> Forgotten:
 def get_user(user_id: UserIdPath, session: SessionDep) -> User:
     """A member by internal id, as other services store it."""
     return User.model_validate(service.get_by_id(session, user_id=user_id))
-

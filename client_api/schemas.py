@@ -12,11 +12,11 @@ from service_kit.types import DIGITS_ONLY, ID_IN_PATH, SNOWFLAKE_MAX, TRIMMED_LI
 DisplayName = Annotated[str, StringConstraints(max_length=DISPLAY_NAME_MAX), TRIMMED_LINE]
 """A member's name as shown in embeds and leaderboards: up to 100 characters, one clean line, stored trimmed."""
 
-UserIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="an internal user id"), DIGITS_ONLY,
-                      ID_IN_PATH]
+UserIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="an internal user id"), DIGITS_ONLY, ID_IN_PATH]
 PageLimit = Annotated[int, Query(ge=1, le=200, description="how many users per page"), DIGITS_ONLY]
-AfterId = Annotated[int | None, Query(ge=0, le=SNOWFLAKE_MAX, description="next_after_id of the previous page"),
-                    DIGITS_ONLY]
+AfterId = Annotated[
+    int | None, Query(ge=0, le=SNOWFLAKE_MAX, description="next_after_id of the previous page"), DIGITS_ONLY
+]
 
 
 class RegisterIn(Strict):

@@ -79,8 +79,9 @@ class BalanceClient:
         try:
             return int(response.json()["id"])
         except (ValueError, KeyError, TypeError) as exc:
-            logger.error("credit %s: balance_api answered %s without a transaction id", credit.key,
-                         response.status_code)
+            logger.error(
+                "credit %s: balance_api answered %s without a transaction id", credit.key, response.status_code
+            )
             raise CreditNotConfirmed(credit.key) from exc
 
     def close(self) -> None:

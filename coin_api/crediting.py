@@ -38,8 +38,14 @@ def member_lock(session: Session, *, guild_id: int, user_id: int, wait_s: float)
 
 def credit_claim(session: Session, ledger: BalanceClient, claim: DailyClaim, discord_id: int) -> DailyClaim:
     """Post the claim with its own key, then mark it credited; the caller holds the member's lock."""
-    credit = DailyCredit(guild_id=claim.guild_id, user_id=claim.user_id, discord_id=discord_id,
-                         claim_number=claim.claim_number, streak=claim.streak, amount=claim.amount)
+    credit = DailyCredit(
+        guild_id=claim.guild_id,
+        user_id=claim.user_id,
+        discord_id=discord_id,
+        claim_number=claim.claim_number,
+        streak=claim.streak,
+        amount=claim.amount,
+    )
     try:
         transaction_id = ledger.credit(credit)
     except CreditNotConfirmed as exc:
@@ -74,13 +80,16 @@ def reconcile_pending(*, engine: Engine, ledger: BalanceClient, limit: int = 500
     with Session(engine) as session:
         pending = session.execute(
             select(DailyClaim.id, DailyClaim.guild_id, DailyClaim.user_id)
-            .where(DailyClaim.credited_at.is_(None)).order_by(DailyClaim.claimed_at).limit(limit)
+            .where(DailyClaim.credited_at.is_(None))
+            .order_by(DailyClaim.claimed_at)
+            .limit(limit)
         ).all()
     credited = skipped = failed = 0
     for row in pending:
-        with pinned_session(engine) as session, member_lock(
-            session, guild_id=row.guild_id, user_id=row.user_id, wait_s=0
-        ) as held:
+        with (
+            pinned_session(engine) as session,
+            member_lock(session, guild_id=row.guild_id, user_id=row.user_id, wait_s=0) as held,
+        ):
             if not held:
                 skipped += 1
                 continue

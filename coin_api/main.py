@@ -23,7 +23,7 @@ def _reconcile_in_background(app: FastAPI) -> None:
     request_id_var.set("startup-reconcile")
     try:
         reconcile_pending(engine=app.state.engine, ledger=app.state.ledger)
-    except Exception:  # noqa: BLE001 - start-up must survive; the next pass or a retry completes them
+    except Exception:
         logger.exception("start-up reconcile failed")
 
 
@@ -44,6 +44,10 @@ def _on_startup(app: FastAPI) -> None:
 
 
 app = create_service_app(
-    name="coin_api", version=__version__, settings_cls=CoinSettings, router=router, permissions=PERMISSIONS,
+    name="coin_api",
+    version=__version__,
+    settings_cls=CoinSettings,
+    router=router,
+    permissions=PERMISSIONS,
     on_startup=_on_startup,
 )

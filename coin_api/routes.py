@@ -22,12 +22,14 @@ from service_kit.types import DIGITS_ONLY, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["daily"])
 ONLY_THE_BOT = {"bot"}
-PERMISSIONS = Permissions({  # who may call each route (default deny)
-    "claim_daily": ONLY_THE_BOT,
-    "daily_status": ONLY_THE_BOT,
-    "daily_history": ONLY_THE_BOT,
-    "reconcile": ONLY_THE_BOT,
-})
+PERMISSIONS = Permissions(
+    {  # who may call each route (default deny)
+        "claim_daily": ONLY_THE_BOT,
+        "daily_status": ONLY_THE_BOT,
+        "daily_history": ONLY_THE_BOT,
+        "reconcile": ONLY_THE_BOT,
+    }
+)
 CLAIM_NUMBER_MAX = 2**31 - 1
 
 
@@ -44,14 +46,37 @@ LedgerDep = Annotated[BalanceClient, Depends(get_ledger)]
 RulesDep = Annotated[DailyRules, Depends(get_rules)]
 
 
-@router.post("/guilds/{guild_id}/members/{discord_id}/daily", status_code=201, responses=refusals(
-    UserNotFound, DailyAlreadyClaimed, IdempotencyKeyReused, CreditPending, ClaimInProgress, LedgerRejected,
-    responses=replayed(ClaimOut)))
-def claim_daily(guild_id: SnowflakePath, discord_id: SnowflakePath, key: IdempotencyKey, engine: EngineDep,
-                ledger: LedgerDep, daily: RulesDep, settings: SettingsDep, response: Response) -> ClaimOut:
+@router.post(
+    "/guilds/{guild_id}/members/{discord_id}/daily",
+    status_code=201,
+    responses=refusals(
+        UserNotFound,
+        DailyAlreadyClaimed,
+        IdempotencyKeyReused,
+        CreditPending,
+        ClaimInProgress,
+        LedgerRejected,
+        responses=replayed(ClaimOut),
+    ),
+)
+def claim_daily(
+    guild_id: SnowflakePath,
+    discord_id: SnowflakePath,
+    key: IdempotencyKey,
+    engine: EngineDep,
+    ledger: LedgerDep,
+    daily: RulesDep,
+    settings: SettingsDep,
+    response: Response,
+) -> ClaimOut:
     outcome = service.claim_daily(
-        engine=engine, ledger=ledger, daily=daily, lock_wait_s=settings.lock_wait_s,
-        guild_id=guild_id, discord_id=discord_id, key=key,
+        engine=engine,
+        ledger=ledger,
+        daily=daily,
+        lock_wait_s=settings.lock_wait_s,
+        guild_id=guild_id,
+        discord_id=discord_id,
+        key=key,
     )
     response.status_code = outcome.status
     if outcome.replayed:
@@ -60,16 +85,20 @@ def claim_daily(guild_id: SnowflakePath, discord_id: SnowflakePath, key: Idempot
 
 
 @router.get("/guilds/{guild_id}/members/{discord_id}/daily", responses=refusals(UserNotFound))
-def daily_status(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
-                 daily: RulesDep) -> DailyStatusOut:
+def daily_status(
+    guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep, daily: RulesDep
+) -> DailyStatusOut:
     return service.daily_status(session, daily=daily, guild_id=guild_id, discord_id=discord_id)
 
 
 @router.get("/guilds/{guild_id}/members/{discord_id}/daily/history", responses=refusals(UserNotFound))
-def daily_history(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep,
-                  limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
-                  before_number: Annotated[int | None, Query(ge=1, le=CLAIM_NUMBER_MAX), DIGITS_ONLY] = None,
-                  ) -> ClaimPageOut:
+def daily_history(
+    guild_id: SnowflakePath,
+    discord_id: SnowflakePath,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
+    before_number: Annotated[int | None, Query(ge=1, le=CLAIM_NUMBER_MAX), DIGITS_ONLY] = None,
+) -> ClaimPageOut:
     return service.claim_history(
         session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_number=before_number
     )

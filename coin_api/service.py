@@ -39,8 +39,10 @@ def _db_now(session: Session) -> datetime:
 
 def _latest(session: Session, guild_id: int, user_id: int) -> DailyClaim | None:
     return session.scalars(
-        select(DailyClaim).where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id)
-        .order_by(DailyClaim.claim_number.desc()).limit(1)
+        select(DailyClaim)
+        .where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id)
+        .order_by(DailyClaim.claim_number.desc())
+        .limit(1)
     ).one_or_none()
 
 
@@ -57,10 +59,13 @@ def _by_key(session: Session, key: str, guild_id: int, user_id: int) -> DailyCla
 
 
 def _pending(session: Session, guild_id: int, user_id: int) -> list[DailyClaim]:
-    return list(session.scalars(
-        select(DailyClaim).where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id,
-                                 DailyClaim.credited_at.is_(None)).order_by(DailyClaim.claim_number)
-    ))
+    return list(
+        session.scalars(
+            select(DailyClaim)
+            .where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id, DailyClaim.credited_at.is_(None))
+            .order_by(DailyClaim.claim_number)
+        )
+    )
 
 
 def _refuse(last: DailyClaim, daily: DailyRules) -> DailyAlreadyClaimed:
@@ -69,8 +74,16 @@ def _refuse(last: DailyClaim, daily: DailyRules) -> DailyAlreadyClaimed:
     return DailyAlreadyClaimed(due)
 
 
-def claim_daily(*, engine: Engine, ledger: BalanceClient, daily: DailyRules, lock_wait_s: float, guild_id: int,
-                discord_id: int, key: str) -> ClaimOutcome:
+def claim_daily(
+    *,
+    engine: Engine,
+    ledger: BalanceClient,
+    daily: DailyRules,
+    lock_wait_s: float,
+    guild_id: int,
+    discord_id: int,
+    key: str,
+) -> ClaimOutcome:
     """Record one claim per cooldown window, commit it, then have the ledger pay it under the claim's key."""
     with pinned_session(engine) as session:
         user_id = require_user_id(session, discord_id)
@@ -85,8 +98,9 @@ def claim_daily(*, engine: Engine, ledger: BalanceClient, daily: DailyRules, loc
             return _claim_locked(session, ledger, daily, guild_id, user_id, discord_id, key)
 
 
-def _claim_locked(session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int,
-                  discord_id: int, key: str) -> ClaimOutcome:
+def _claim_locked(
+    session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int, discord_id: int, key: str
+) -> ClaimOutcome:
     replayed = _by_key(session, key, guild_id, user_id)
     if replayed is not None:
         return ClaimOutcome.of(_completed(session, ledger, replayed, discord_id), 200, replayed=True)
@@ -100,8 +114,15 @@ def _claim_locked(session: Session, ledger: BalanceClient, daily: DailyRules, gu
     plan = rules.plan_claim(last=_last(last), now=now, rules=daily)
     claim = session.scalars(
         insert(DailyClaim)
-        .values(guild_id=guild_id, user_id=user_id, claim_number=plan.claim_number, streak=plan.streak,
-                amount=plan.amount, idempotency_key=key, claimed_at=now)
+        .values(
+            guild_id=guild_id,
+            user_id=user_id,
+            claim_number=plan.claim_number,
+            streak=plan.streak,
+            amount=plan.amount,
+            idempotency_key=key,
+            claimed_at=now,
+        )
         .on_conflict_do_nothing()
         .returning(DailyClaim)
     ).one_or_none()
@@ -116,8 +137,9 @@ def _completed(session: Session, ledger: BalanceClient, claim: DailyClaim, disco
     return claim if claim.credited else credit_claim(session, ledger, claim, discord_id)
 
 
-def _lost_race(session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int,
-               discord_id: int, key: str) -> ClaimOutcome:
+def _lost_race(
+    session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int, discord_id: int, key: str
+) -> ClaimOutcome:
     """Another insert won the claim number or the key: answer as if this request had come second."""
     replayed = _by_key(session, key, guild_id, user_id)
     if replayed is not None:
@@ -143,8 +165,9 @@ def daily_status(session: Session, *, daily: DailyRules, guild_id: int, discord_
     )
 
 
-def claim_history(session: Session, *, guild_id: int, discord_id: int, limit: int,
-                  before_number: int | None) -> ClaimPageOut:
+def claim_history(
+    session: Session, *, guild_id: int, discord_id: int, limit: int, before_number: int | None
+) -> ClaimPageOut:
     """A member's claims in a guild, newest first, one keyset page at a time."""
     user_id = require_user_id(session, discord_id)
     query = select(DailyClaim).where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id)

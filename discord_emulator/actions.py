@@ -57,8 +57,14 @@ class UserActions:
     def find_command(self, name: str, user: User, guild: Guild | None, type: int = 1) -> Command:
         """The command the user's client would offer, or CommandUnavailable (missing, hidden, wrong context)."""
         scopes = [guild.id, None] if guild else [None]
-        command = next((self.state.guild_commands(s).get((name, type)) for s in scopes
-                        if (name, type) in self.state.guild_commands(s)), None)
+        command = next(
+            (
+                self.state.guild_commands(s).get((name, type))
+                for s in scopes
+                if (name, type) in self.state.guild_commands(s)
+            ),
+            None,
+        )
         if command is None:
             raise CommandUnavailable(f"/{name} is not registered here")
         contexts = command.payload.get("contexts")
@@ -91,9 +97,17 @@ class UserActions:
         if record.response is None:
             self.state.violate("not_acknowledged", f"no response within {record.ack_timeout}s", record.id)
 
-    async def invoke(self, command: str, options: Mapping[str, Any] | None = None, *, user: UserLike,
-                     guild: Guild | int | None = None, channel: Channel | int | None = None,
-                     locale: str | None = None, target: UserLike | Message | None = None) -> InteractionRecord:
+    async def invoke(
+        self,
+        command: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        user: UserLike,
+        guild: Guild | int | None = None,
+        channel: Channel | int | None = None,
+        locale: str | None = None,
+        target: UserLike | Message | None = None,
+    ) -> InteractionRecord:
         """Run ``/command [group] [sub]`` with options, or a context menu command on ``target``."""
         account, where = self._who(user, guild)
         if target is not None:
@@ -101,13 +115,25 @@ class UserActions:
         name, *path = command.split()
         found = self.find_command(name, account, where)
         builder = OptionBuilder(self.state, where, account.id)
-        data: dict[str, Any] = {"id": str(found.id), "name": found.name, "type": 1,
-                                "options": builder.build(found, path, dict(options or {}))}
+        data: dict[str, Any] = {
+            "id": str(found.id),
+            "name": found.name,
+            "type": 1,
+            "options": builder.build(found, path, dict(options or {})),
+        }
         return await self._create(2, account, where, channel, locale, data, found, builder)
 
-    async def autocomplete(self, command: str, options: Mapping[str, Any] | None = None, *, focused: str,
-                           user: UserLike, guild: Guild | int | None = None, channel: Channel | int | None = None,
-                           locale: str | None = None) -> InteractionRecord:
+    async def autocomplete(
+        self,
+        command: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        focused: str,
+        user: UserLike,
+        guild: Guild | int | None = None,
+        channel: Channel | int | None = None,
+        locale: str | None = None,
+    ) -> InteractionRecord:
         """Type into an autocomplete option; the bot's choices end up in ``record.choices``."""
         account, where = self._who(user, guild)
         name, *path = command.split()
@@ -118,8 +144,15 @@ class UserActions:
         builder.resolved.clear()
         return await self._create(4, account, where, channel, locale, data, found, builder)
 
-    async def _context_menu(self, name: str, user: User, guild: Guild | None, channel: Channel | int | None,
-                            locale: str | None, target: UserLike | Message) -> InteractionRecord:
+    async def _context_menu(
+        self,
+        name: str,
+        user: User,
+        guild: Guild | None,
+        channel: Channel | int | None,
+        locale: str | None,
+        target: UserLike | Message,
+    ) -> InteractionRecord:
         """User (type 2) or message (type 3) context menu on a target."""
         kind = 3 if isinstance(target, Message) else 2
         found = self.find_command(name, user, guild, kind)
@@ -128,16 +161,29 @@ class UserActions:
             target_id = target.id
             builder.resolved["messages"] = {str(target.id): message_payload(target, self.state)}
         else:
-            account = target.user if isinstance(target, Member) else target if isinstance(target, User) \
+            account = (
+                target.user
+                if isinstance(target, Member)
+                else target
+                if isinstance(target, User)
                 else self.state.users[int(target)]
+            )
             target_id = account.id
             builder.add_user(account)
         data = {"id": str(found.id), "name": found.name, "type": kind, "target_id": str(target_id)}
         return await self._create(2, user, guild, channel, locale, data, found, builder)
 
-    async def _create(self, type: int, user: User, guild: Guild | None, channel: Channel | int | None,
-                      locale: str | None, data: dict[str, Any], command: Command,
-                      builder: OptionBuilder) -> InteractionRecord:
+    async def _create(
+        self,
+        type: int,
+        user: User,
+        guild: Guild | None,
+        channel: Channel | int | None,
+        locale: str | None,
+        data: dict[str, Any],
+        command: Command,
+        builder: OptionBuilder,
+    ) -> InteractionRecord:
         """Finish command data (guild id, resolved) and dispatch."""
         if command.guild_id is not None:
             data["guild_id"] = str(command.guild_id)
@@ -170,13 +216,21 @@ class UserActions:
                     return found, item
         raise ComponentUnavailable(f"no component {custom_id!r} on message {found.id}")
 
-    async def click(self, message: Message | int, custom_id: str, *, user: UserLike,
-                    locale: str | None = None) -> InteractionRecord:
+    async def click(
+        self, message: Message | int, custom_id: str, *, user: UserLike, locale: str | None = None
+    ) -> InteractionRecord:
         """Press a button on a recorded message."""
         return await self.select(message, custom_id, None, user=user, locale=locale)
 
-    async def select(self, message: Message | int, custom_id: str, values: Sequence[Any] | None, *,
-                     user: UserLike, locale: str | None = None) -> InteractionRecord:
+    async def select(
+        self,
+        message: Message | int,
+        custom_id: str,
+        values: Sequence[Any] | None,
+        *,
+        user: UserLike,
+        locale: str | None = None,
+    ) -> InteractionRecord:
         """Pick values in a select menu (``values=None`` means a button press)."""
         target = message if isinstance(message, Message) else self.state.messages[int(message)]
         account, guild = self._who(user, target.guild_id)
@@ -189,12 +243,14 @@ class UserActions:
             if resolved:
                 data["resolved"] = resolved
         channel = self.state.channels[found.channel_id]
-        record = new_interaction(self.state, type=3, user=account, guild=guild, channel=channel, locale=locale,
-                                 data=data, message=found)
+        record = new_interaction(
+            self.state, type=3, user=account, guild=guild, channel=channel, locale=locale, data=data, message=found
+        )
         return await self._dispatch(record)
 
-    def _select_values(self, item: dict[str, Any], values: Sequence[Any], guild: Guild | None,
-                       user: User) -> tuple[list[str], dict[str, Any]]:
+    def _select_values(
+        self, item: dict[str, Any], values: Sequence[Any], guild: Guild | None, user: User
+    ) -> tuple[list[str], dict[str, Any]]:
         """Check the pick against min/max values and options; entity selects carry ``resolved``."""
         low, high = item.get("min_values", 1), item.get("max_values", 1)
         if not low <= len(values) <= high:
@@ -205,12 +261,16 @@ class UserActions:
                 raise ComponentUnavailable(f"values {values!r} are not options of {item['custom_id']!r}")
             return [str(v) for v in values], {}
         builder = OptionBuilder(self.state, guild, user.id)
-        spec = {"name": item["custom_id"], "type": SELECT_RESOLVE[item["type"]],
-                "channel_types": item.get("channel_types")}
+        spec = {
+            "name": item["custom_id"],
+            "type": SELECT_RESOLVE[item["type"]],
+            "channel_types": item.get("channel_types"),
+        }
         return [builder.resolve(spec, v) for v in values], builder.resolved
 
-    async def submit_modal(self, record: InteractionRecord, values: Mapping[str, Any], *,
-                           locale: str | None = None) -> InteractionRecord:
+    async def submit_modal(
+        self, record: InteractionRecord, values: Mapping[str, Any], *, locale: str | None = None
+    ) -> InteractionRecord:
         """Fill and submit the modal that ``record`` answered with (type 9)."""
         modal = record.modal
         if modal is None:
@@ -220,7 +280,14 @@ class UserActions:
         data = {"custom_id": modal["custom_id"], "components": modal_submission(modal, dict(values))}
         origin = record.payload.get("message")
         message = self.state.messages.get(int(origin["id"])) if origin else None
-        submitted = new_interaction(self.state, type=5, user=user, guild=guild,
-                                    channel=self.state.channels[record.channel_id],
-                                    locale=locale or record.payload.get("locale"), data=data, message=message)
+        submitted = new_interaction(
+            self.state,
+            type=5,
+            user=user,
+            guild=guild,
+            channel=self.state.channels[record.channel_id],
+            locale=locale or record.payload.get("locale"),
+            data=data,
+            message=message,
+        )
         return await self._dispatch(submitted)

@@ -15,7 +15,16 @@ from .payloads import guild_create_payload, member_payload, self_user_payload
 from .state import EmulatorState
 
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = (
-    0, 1, 2, 6, 7, 8, 9, 10, 11)
+    0,
+    1,
+    2,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+)
 PRIVILEGED_INTENTS = {"members": 1 << 1, "presences": 1 << 8, "message_content": 1 << 15}
 HISTORY_LIMIT = 1000
 
@@ -120,8 +129,9 @@ class Gateway:
             else:
                 await ws.send_bytes(deflate.compress(text.encode()) + deflate.flush(zlib.Z_SYNC_FLUSH))
 
-    async def _receive(self, ws: web.WebSocketResponse, frame: dict[str, Any], session: Session | None,
-                       queue: asyncio.Queue[str]) -> Session | None:
+    async def _receive(
+        self, ws: web.WebSocketResponse, frame: dict[str, Any], session: Session | None, queue: asyncio.Queue[str]
+    ) -> Session | None:
         """Handle one client frame; returns the session bound to this socket."""
         op, data = frame.get("op"), frame.get("d")
         if op == HEARTBEAT:
@@ -138,14 +148,18 @@ class Gateway:
             self._members_chunk(session, data or {})
         return session
 
-    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any],
-                        queue: asyncio.Queue[str]) -> Session | None:
+    async def _identify(
+        self, ws: web.WebSocketResponse, data: dict[str, Any], queue: asyncio.Queue[str]
+    ) -> Session | None:
         """Check token, shard and privileged intents, then send READY and one GUILD_CREATE per guild."""
         state = self.state
         intents = int(data.get("intents", 0))
         shard = tuple(data.get("shard") or (0, 1))
-        denied = [n for n, bit in PRIVILEGED_INTENTS.items()
-                  if intents & bit and n not in state.settings.enabled_privileged_intents]
+        denied = [
+            n
+            for n, bit in PRIVILEGED_INTENTS.items()
+            if intents & bit and n not in state.settings.enabled_privileged_intents
+        ]
         if data.get("token") != state.token:
             await ws.close(code=4004, message=b"Authentication failed.")
         elif not (len(shard) == 2 and 0 <= shard[0] < shard[1]):
@@ -153,8 +167,9 @@ class Gateway:
         elif denied:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
         else:
-            session = Session(id=secrets.token_hex(16), shard=(int(shard[0]), int(shard[1])), intents=intents,
-                              queue=queue)
+            session = Session(
+                id=secrets.token_hex(16), shard=(int(shard[0]), int(shard[1])), intents=intents, queue=queue
+            )
             self.sessions[session.id] = session
             guilds = [g for g in state.guilds.values() if session.owns(g.id)]
             session.push(DISPATCH, self._ready(session, [g.id for g in guilds]), "READY")
@@ -186,8 +201,9 @@ class Gateway:
             "_trace": ["discord-emulator"],
         }
 
-    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any],
-                      queue: asyncio.Queue[str]) -> Session | None:
+    async def _resume(
+        self, ws: web.WebSocketResponse, data: dict[str, Any], queue: asyncio.Queue[str]
+    ) -> Session | None:
         """Replay events after ``seq`` then RESUMED (taking over any older socket); unknown sessions are invalid."""
         session = self.sessions.get(str(data.get("session_id")))
         if data.get("token") != self.state.token:
@@ -213,11 +229,19 @@ class Gateway:
             return
         wanted = {int(u) for u in data.get("user_ids") or []}
         query = str(data.get("query") or "").lower()
-        members = [m for m in guild.members.values()
-                   if (not wanted or m.id in wanted) and m.user.username.lower().startswith(query)]
+        members = [
+            m
+            for m in guild.members.values()
+            if (not wanted or m.id in wanted) and m.user.username.lower().startswith(query)
+        ]
         limit = int(data.get("limit") or 0)
-        chunk = {"guild_id": str(guild.id), "members": [member_payload(m) for m in members[:limit or None]],
-                 "chunk_index": 0, "chunk_count": 1, "not_found": [str(u) for u in wanted - set(guild.members)]}
+        chunk = {
+            "guild_id": str(guild.id),
+            "members": [member_payload(m) for m in members[: limit or None]],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [str(u) for u in wanted - set(guild.members)],
+        }
         if data.get("nonce"):
             chunk["nonce"] = data["nonce"]
         session.push(DISPATCH, chunk, "GUILD_MEMBERS_CHUNK")
@@ -232,4 +256,3 @@ class Gateway:
         for session in self.sessions.values():
             if session.queue is not None:
                 session.queue.put_nowait(json.dumps({"op": RECONNECT, "d": None, "s": None, "t": None}))
-

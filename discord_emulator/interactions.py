@@ -66,8 +66,14 @@ def new_interaction(
     if message is not None:
         payload["message"] = message_payload(message, state)
     record = InteractionRecord(
-        id=interaction_id, token=token, type=type, user_id=user.id, guild_id=guild.id if guild else None,
-        channel_id=channel.id, payload=payload, state=state,
+        id=interaction_id,
+        token=token,
+        type=type,
+        user_id=user.id,
+        guild_id=guild.id if guild else None,
+        channel_id=channel.id,
+        payload=payload,
+        state=state,
     )
     state.interactions[interaction_id] = record
     return record
@@ -95,18 +101,32 @@ def modal_submission(modal: dict[str, Any], values: dict[str, Any]) -> list[dict
             return {"type": 4, "id": item.get("id"), "custom_id": custom_id, "value": value}
         if custom_id is not None:
             chosen = take(item, label, [])
-            return {"type": item.get("type"), "id": item.get("id"), "custom_id": custom_id,
-                    "values": [str(v) for v in chosen]}
+            return {
+                "type": item.get("type"),
+                "id": item.get("id"),
+                "custom_id": custom_id,
+                "values": [str(v) for v in chosen],
+            }
         return {"type": item.get("type"), "id": item.get("id")}
 
     submitted = []
     for component in modal.get("components") or []:
         if component.get("type") == 1:
-            submitted.append({"type": 1, "id": component.get("id"),
-                              "components": [answer(c) for c in component.get("components") or []]})
+            submitted.append(
+                {
+                    "type": 1,
+                    "id": component.get("id"),
+                    "components": [answer(c) for c in component.get("components") or []],
+                }
+            )
         elif component.get("type") == 18:
-            submitted.append({"type": 18, "id": component.get("id"),
-                              "component": answer(component["component"], component.get("label"))})
+            submitted.append(
+                {
+                    "type": 18,
+                    "id": component.get("id"),
+                    "component": answer(component["component"], component.get("label")),
+                }
+            )
         else:
             submitted.append(answer(component))
     if unused:

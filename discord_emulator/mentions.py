@@ -60,8 +60,11 @@ def pings(text: str, allowed: dict[str, Any] | None, replied_user: int | None = 
     pinged_users = users if "users" in parse else users & listed_users
     if replied_user and allowed.get("replied_user"):
         pinged_users = pinged_users | {replied_user}
-    return Pings(everyone and "everyone" in parse, frozenset(pinged_users),
-                 frozenset(roles if "roles" in parse else roles & listed_roles))
+    return Pings(
+        everyone and "everyone" in parse,
+        frozenset(pinged_users),
+        frozenset(roles if "roles" in parse else roles & listed_roles),
+    )
 
 
 def allowed_mentions_issues(value: Any, path: str) -> list[Issue]:
@@ -77,8 +80,9 @@ def allowed_mentions_issues(value: Any, path: str) -> list[Issue]:
         parse = []
     for i, kind in enumerate(parse or []):
         if kind not in PARSE_TYPES:
-            issues.append(Issue(f"{path}.parse.{i}", "BASE_TYPE_CHOICES",
-                                "Value must be one of {'roles', 'users', 'everyone'}."))
+            issues.append(
+                Issue(f"{path}.parse.{i}", "BASE_TYPE_CHOICES", "Value must be one of {'roles', 'users', 'everyone'}.")
+            )
     for key in ("users", "roles"):
         ids = value.get(key)
         if ids is None:
@@ -92,8 +96,13 @@ def allowed_mentions_issues(value: Any, path: str) -> list[Issue]:
             if isinstance(raw, bool) or not SNOWFLAKE.match(str(raw)):
                 issues.append(Issue(f"{path}.{key}.{i}", "NUMBER_TYPE_COERCE", f'Value "{raw}" is not snowflake.'))
         if ids and key in (parse or []):
-            issues.append(Issue(path, "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
-                                f'parse:["{key}"] and {key}: [ids] are mutually exclusive.'))
+            issues.append(
+                Issue(
+                    path,
+                    "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                    f'parse:["{key}"] and {key}: [ids] are mutually exclusive.',
+                )
+            )
     if "replied_user" in value and not isinstance(value["replied_user"], bool):
         issues.append(Issue(f"{path}.replied_user", "BASE_TYPE_BOOLEAN", "Must be either true or false."))
     return issues

@@ -31,8 +31,9 @@ def validate(state: EmulatorState, body: dict[str, Any], uploads: list[Upload], 
         raise DiscordError(413, REQUEST_ENTITY_TOO_LARGE, "Request entity too large")
 
 
-def _attachments(state: EmulatorState, channel_id: int, body: dict[str, Any],
-                 uploads: list[Upload]) -> list[Attachment]:
+def _attachments(
+    state: EmulatorState, channel_id: int, body: dict[str, Any], uploads: list[Upload]
+) -> list[Attachment]:
     """New uploads, named and described by the matching ``attachments`` entries."""
     described = {str(a.get("id")): a for a in body.get("attachments") or []}
     made = []
@@ -98,25 +99,41 @@ def _record_mentions(state: EmulatorState, message: Message, body: dict[str, Any
     message.pings = message.pings | pings(text, message.allowed_mentions, replied.author_id if replied else None)
 
 
-def loading_message(state: EmulatorState, channel: Channel, ephemeral: bool, interaction_id: int, visible_to: int,
-                    type: int) -> Message:
+def loading_message(
+    state: EmulatorState, channel: Channel, ephemeral: bool, interaction_id: int, visible_to: int, type: int
+) -> Message:
     """The "Bot is thinking..." placeholder a type 5 callback creates."""
     message = Message(
-        id=state.ids.next(), channel_id=channel.id, guild_id=channel.guild_id, author_id=state.bot_user.id,
-        type=type, timestamp=utcnow(), flags=LOADING | (EPHEMERAL if ephemeral else 0),
-        webhook_id=state.application.id, application_id=state.application.id, interaction_id=interaction_id,
+        id=state.ids.next(),
+        channel_id=channel.id,
+        guild_id=channel.guild_id,
+        author_id=state.bot_user.id,
+        type=type,
+        timestamp=utcnow(),
+        flags=LOADING | (EPHEMERAL if ephemeral else 0),
+        webhook_id=state.application.id,
+        application_id=state.application.id,
+        interaction_id=interaction_id,
         visible_to=visible_to if ephemeral else None,
     )
     store(state, message, "MESSAGE_CREATE")
     return message
 
 
-def edit_message(state: EmulatorState, message: Message, body: dict[str, Any], uploads: list[Upload],
-                 path: str = "") -> Message:
+def edit_message(
+    state: EmulatorState, message: Message, body: dict[str, Any], uploads: list[Upload], path: str = ""
+) -> Message:
     """Apply a partial edit; finishing a loading placeholder is not shown as an edit."""
     validate(state, body, uploads, path)
-    message.revisions.append({"content": message.content, "embeds": message.embeds, "components": message.components,
-                              "flags": message.flags, "allowed_mentions": message.allowed_mentions})
+    message.revisions.append(
+        {
+            "content": message.content,
+            "embeds": message.embeds,
+            "components": message.components,
+            "flags": message.flags,
+            "allowed_mentions": message.allowed_mentions,
+        }
+    )
     for key in ("content", "embeds", "components"):
         if key in body:
             setattr(message, key, body[key] if body[key] is not None else ([] if key != "content" else ""))

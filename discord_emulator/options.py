@@ -130,6 +130,8 @@ class OptionBuilder:
         if allowed and channel.type not in allowed:
             raise EmulatorError(f"channel type {channel.type} not allowed here")
         self.resolved.setdefault("channels", {})[str(channel.id)] = {
-            "id": str(channel.id), "name": channel.name, "type": channel.type,
+            "id": str(channel.id),
+            "name": channel.name,
+            "type": channel.type,
             "permissions": str(self.guild.permissions_for(self.invoker_id) if self.guild else 0),
         }

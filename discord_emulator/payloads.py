@@ -79,8 +79,13 @@ def channel_payload(channel: Channel, state: EmulatorState) -> dict[str, Any]:
     """A guild text channel or a DM channel object."""
     if channel.guild_id is None:
         recipient = state.users[channel.recipient_id] if channel.recipient_id else state.bot_user
-        return {"id": str(channel.id), "type": channel.type, "last_message_id": None, "flags": 0,
-                "recipients": [user_payload(recipient)]}
+        return {
+            "id": str(channel.id),
+            "type": channel.type,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [user_payload(recipient)],
+        }
     return {
         "id": str(channel.id),
         "type": channel.type,
@@ -141,8 +146,9 @@ def guild_create_payload(guild: Guild, state: EmulatorState) -> dict[str, Any]:
         "member_count": len(guild.members),
         "voice_states": [],
         "members": [member_payload(m) for m in guild.members.values()],
-        "channels": [{k: v for k, v in channel_payload(c, state).items() if k != "guild_id"}
-                     for c in guild.channels.values()],
+        "channels": [
+            {k: v for k, v in channel_payload(c, state).items() if k != "guild_id"} for c in guild.channels.values()
+        ],
         "threads": [],
         "presences": [],
         "stage_instances": [],
@@ -179,8 +185,18 @@ def application_payload(app: Application, bot: User) -> dict[str, Any]:
 
 def attachment_payload(message: Message) -> list[dict[str, Any]]:
     """Attachment objects for a message."""
-    return [{"id": str(a.id), "filename": a.filename, "size": a.size, "url": a.url, "proxy_url": a.url,
-             "content_type": a.content_type, "description": a.description} for a in message.attachments]
+    return [
+        {
+            "id": str(a.id),
+            "filename": a.filename,
+            "size": a.size,
+            "url": a.url,
+            "proxy_url": a.url,
+            "content_type": a.content_type,
+            "description": a.description,
+        }
+        for a in message.attachments
+    ]
 
 
 def message_payload(message: Message, state: EmulatorState) -> dict[str, Any]:
@@ -228,4 +244,3 @@ def interaction_metadata(record: InteractionRecord, state: EmulatorState) -> dic
         meta["name"] = record.payload["data"]["name"]
         meta["command_type"] = record.payload["data"].get("type", 1)
     return meta
-

@@ -28,8 +28,12 @@ def _fields(message: Message | dict[str, Any]) -> tuple[str, list[dict[str, Any]
     """Content, embeds, components and flags of either a record or a wire message."""
     if isinstance(message, Message):
         return message.content, message.embeds, message.components, message.flags
-    return (message.get("content") or "", message.get("embeds") or [], message.get("components") or [],
-            int(message.get("flags") or 0))
+    return (
+        message.get("content") or "",
+        message.get("embeds") or [],
+        message.get("components") or [],
+        int(message.get("flags") or 0),
+    )
 
 
 def _interactive(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -150,8 +154,9 @@ def render_modal(modal: dict[str, Any]) -> str:
                 continue
             required = " *" if item.get("required", True) else ""
             style = " (paragraph)" if item.get("style") == 2 else ""
-            lines.append(f"- {label or item.get('label') or item.get('custom_id')}{required}{style}"
-                         f" [{item.get('custom_id')}]")
+            lines.append(
+                f"- {label or item.get('label') or item.get('custom_id')}{required}{style} [{item.get('custom_id')}]"
+            )
     return "\n".join(lines)
 
 
@@ -169,6 +174,7 @@ def render_interaction(record: InteractionRecord, author: str | None = None) -> 
         parts.append(render_choices(record.choices))
     elif record.original is not None and not record.original.deleted:
         parts.append(render_message(record.original, author))
-    parts += [render_message(m, author) for m in record.followups
-              if m.id != record.original_message_id and not m.deleted]
+    parts += [
+        render_message(m, author) for m in record.followups if m.id != record.original_message_id and not m.deleted
+    ]
     return "\n\n".join(parts) if parts else "(no response)"

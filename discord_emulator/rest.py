@@ -109,8 +109,9 @@ async def gateway_bot(request: web.Request) -> web.Response:
     require_bot(request)
     state = state_of(request)
     limit = {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1}
-    return json_response({"url": state_of(request).gateway_url, "shards": state.settings.shard_count,
-                          "session_start_limit": limit})
+    return json_response(
+        {"url": state_of(request).gateway_url, "shards": state.settings.shard_count, "session_start_limit": limit}
+    )
 
 
 async def get_guild(request: web.Request) -> web.Response:
@@ -171,8 +172,11 @@ async def list_messages(request: web.Request) -> web.Response:
     before = int(request.query.get("before", 1 << 63))
     after = int(request.query.get("after", 0))
     limit = max(1, min(100, int(request.query.get("limit", 50))))
-    found = [m for m in state.messages.values()
-             if m.channel_id == channel.id and not m.deleted and not m.ephemeral and after < m.id < before]
+    found = [
+        m
+        for m in state.messages.values()
+        if m.channel_id == channel.id and not m.deleted and not m.ephemeral and after < m.id < before
+    ]
     found.sort(key=lambda m: m.id, reverse=True)
     return json_response([message_payload(m, state) for m in found[:limit]])
 

@@ -35,16 +35,29 @@ BOT_PERMISSIONS = DEFAULT_EVERYONE_PERMISSIONS | (1 << 13)
 class Emulator(UserActions):
     """Fake Discord: build a world (guilds, members), start it, point discord.py at it, act as users."""
 
-    def __init__(self, *, token: str | None = None, app_name: str = "Buteco", bot_name: str = "Buteco",
-                 ack_timeout: float = 3.0, token_lifetime: float = 900.0, heartbeat_interval_ms: int = 41250,
-                 shard_count: int = 1, compress_gateway: bool = True,
-                 privileged_intents: Iterable[str] = ("members", "presences", "message_content"),
-                 attachment_size_limit: int = 10 * 1024 * 1024) -> None:
-        self.settings = Settings(ack_timeout=ack_timeout, token_lifetime=token_lifetime,
-                                 attachment_size_limit=attachment_size_limit,
-                                 heartbeat_interval_ms=heartbeat_interval_ms, shard_count=shard_count,
-                                 compress_gateway=compress_gateway,
-                                 enabled_privileged_intents=frozenset(privileged_intents))
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        app_name: str = "Buteco",
+        bot_name: str = "Buteco",
+        ack_timeout: float = 3.0,
+        token_lifetime: float = 900.0,
+        heartbeat_interval_ms: int = 41250,
+        shard_count: int = 1,
+        compress_gateway: bool = True,
+        privileged_intents: Iterable[str] = ("members", "presences", "message_content"),
+        attachment_size_limit: int = 10 * 1024 * 1024,
+    ) -> None:
+        self.settings = Settings(
+            ack_timeout=ack_timeout,
+            token_lifetime=token_lifetime,
+            attachment_size_limit=attachment_size_limit,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            shard_count=shard_count,
+            compress_gateway=compress_gateway,
+            enabled_privileged_intents=frozenset(privileged_intents),
+        )
         self.state = EmulatorState(self.settings, token, app_name, bot_name)
         self.gateway = Gateway(self.state)
         self._timers: list[asyncio.TimerHandle] = []
@@ -134,16 +147,24 @@ class Emulator(UserActions):
 
         return restore
 
-    def add_user(self, name: str, *, user_id: int | None = None, locale: str = "en-US",
-                 global_name: str | None = None) -> User:
+    def add_user(
+        self, name: str, *, user_id: int | None = None, locale: str = "en-US", global_name: str | None = None
+    ) -> User:
         """Create (or return) a Discord account."""
         uid = user_id or self.state.ids.next()
         if uid not in self.state.users:
             self.state.users[uid] = User(id=uid, username=name, global_name=global_name, locale=locale)
         return self.state.users[uid]
 
-    def add_guild(self, name: str = "Emulated Guild", *, guild_id: int | None = None, owner: User | None = None,
-                  locale: str = "en-US", channels: Iterable[str] = ("general",)) -> Guild:
+    def add_guild(
+        self,
+        name: str = "Emulated Guild",
+        *,
+        guild_id: int | None = None,
+        owner: User | None = None,
+        locale: str = "en-US",
+        channels: Iterable[str] = ("general",),
+    ) -> Guild:
         """A guild with @everyone, the bot as a member, and text channels; sent live if the bot is connected."""
         gid = guild_id or self.state.ids.next()
         owner = owner or self.state.application.owner
@@ -164,15 +185,22 @@ class Emulator(UserActions):
 
     def _new_role(self, guild: Guild, name: str, permissions: int) -> Role:
         """Store a role without announcing it."""
-        role = Role(id=self.state.ids.next(), guild_id=guild.id, name=name, permissions=permissions,
-                    position=len(guild.roles))
+        role = Role(
+            id=self.state.ids.next(), guild_id=guild.id, name=name, permissions=permissions, position=len(guild.roles)
+        )
         guild.roles[role.id] = role
         return role
 
     def _new_channel(self, guild: Guild, name: str, topic: str | None = None) -> Channel:
         """Store a text channel without announcing it."""
-        channel = Channel(id=self.state.ids.next(), type=TEXT_CHANNEL, name=name, guild_id=guild.id,
-                          position=len(guild.channels), topic=topic)
+        channel = Channel(
+            id=self.state.ids.next(),
+            type=TEXT_CHANNEL,
+            name=name,
+            guild_id=guild.id,
+            position=len(guild.channels),
+            topic=topic,
+        )
         guild.channels[channel.id] = channel
         self.state.channels[channel.id] = channel
         return channel
@@ -181,8 +209,9 @@ class Emulator(UserActions):
         """A role, e.g. with Manage Guild (``1 << 5``) or Administrator (``1 << 3``)."""
         found = self._guild(guild)
         role = self._new_role(found, name, permissions)
-        self.state.emit("GUILD_ROLE_CREATE", {"guild_id": str(found.id), "role": role_payload(role)}, found.id,
-                        GUILDS_INTENT)
+        self.state.emit(
+            "GUILD_ROLE_CREATE", {"guild_id": str(found.id), "role": role_payload(role)}, found.id, GUILDS_INTENT
+        )
         return role
 
     def add_channel(self, guild: Guild | int, name: str, *, topic: str | None = None) -> Channel:
@@ -191,9 +220,17 @@ class Emulator(UserActions):
         self.state.emit("CHANNEL_CREATE", channel_payload(channel, self.state), channel.guild_id, GUILDS_INTENT)
         return channel
 
-    def add_member(self, guild: Guild | int, user_id: int | None = None, name: str | None = None,
-                   permissions: int = 0, locale: str = "en-US", *, roles: Iterable[Role] = (),
-                   nick: str | None = None) -> Member:
+    def add_member(
+        self,
+        guild: Guild | int,
+        user_id: int | None = None,
+        name: str | None = None,
+        permissions: int = 0,
+        locale: str = "en-US",
+        *,
+        roles: Iterable[Role] = (),
+        nick: str | None = None,
+    ) -> Member:
         """Add a user to a guild; ``permissions`` become a role of their own, as an admin would set up."""
         found = self._guild(guild)
         user = self.add_user(name or f"user{len(self.state.users)}", user_id=user_id, locale=locale)
@@ -202,8 +239,9 @@ class Emulator(UserActions):
             role_ids.append(self._new_role(found, f"{user.username} permissions", permissions).id)
         member = Member(user=user, guild_id=found.id, roles=role_ids, nick=nick)
         found.members[user.id] = member
-        self.state.emit("GUILD_MEMBER_ADD", {**member_payload(member), "guild_id": str(found.id)}, found.id,
-                        MEMBERS_INTENT)
+        self.state.emit(
+            "GUILD_MEMBER_ADD", {**member_payload(member), "guild_id": str(found.id)}, found.id, MEMBERS_INTENT
+        )
         return member
 
     async def wait_until_ready(self, timeout: float = 10.0) -> None:
@@ -241,4 +279,5 @@ class Emulator(UserActions):
     async def wait_for_message(self, predicate: Callable[[Message], Any], timeout: float = 5.0) -> Message:
         """Wait for a message (new or edited) matching ``predicate``, e.g. a ``channel.send`` announcement."""
         return await self.state.wait_for(
-            lambda: next((m for m in self.state.messages.values() if not m.deleted and predicate(m)), None), timeout)
+            lambda: next((m for m in self.state.messages.values() if not m.deleted and predicate(m)), None), timeout
+        )

@@ -73,8 +73,13 @@ def component_issues(components: list[dict[str, Any]], path: str, v2: bool) -> l
             check_length(issues, f"{at}.custom_id", custom_id, 100)
             if custom_id is not None:
                 if custom_id in seen:
-                    issues.append(Issue(f"{at}.custom_id", "COMPONENT_CUSTOM_ID_DUPLICATED",
-                                        "Component custom id cannot be duplicated"))
+                    issues.append(
+                        Issue(
+                            f"{at}.custom_id",
+                            "COMPONENT_CUSTOM_ID_DUPLICATED",
+                            "Component custom id cannot be duplicated",
+                        )
+                    )
                 seen.add(custom_id)
             if item.get("type") == ACTION_ROW and not v2 and not 1 <= len(item.get("components") or []) <= 5:
                 issues.append(bad_count(f"{at}.components", 1, 5))
@@ -105,8 +110,13 @@ def message_issues(body: dict[str, Any], path: str = "") -> list[Issue]:
     check_length(issues, f"{path}content", body.get("content"), 2000)
     v2 = bool((body.get("flags") or 0) & COMPONENTS_V2)
     if v2 and (body.get("content") or body.get("embeds")):
-        issues.append(Issue(f"{path}content", "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                            "The 'content' and 'embeds' fields cannot be used with IS_COMPONENTS_V2"))
+        issues.append(
+            Issue(
+                f"{path}content",
+                "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                "The 'content' and 'embeds' fields cannot be used with IS_COMPONENTS_V2",
+            )
+        )
     issues += embed_issues(body.get("embeds") or [], f"{path}embeds")
     issues += component_issues(body.get("components") or [], f"{path}components", v2)
     issues += allowed_mentions_issues(body.get("allowed_mentions"), f"{path}allowed_mentions")
@@ -157,8 +167,9 @@ def command_issues(commands: list[dict[str, Any]]) -> list[Issue]:
     for i, cmd in enumerate(commands):
         key = (cmd.get("name", ""), cmd.get("type", 1))
         if key in seen:
-            issues.append(Issue(f"{i}.name", "APPLICATION_COMMANDS_DUPLICATE_NAME",
-                                "Application command names must be unique"))
+            issues.append(
+                Issue(f"{i}.name", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
+            )
         seen.add(key)
         issues += _named_issues(cmd, str(i), slash=cmd.get("type", 1) == 1)
     return issues
@@ -179,8 +190,13 @@ def _named_issues(item: dict[str, Any], path: str, slash: bool) -> list[Issue]:
     for j, opt in enumerate(options):
         if opt.get("type") not in (1, 2):
             if opt.get("required") and optional_seen:
-                issues.append(Issue(f"{path}.options.{j}.required", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                                    "Required options must be placed before non-required options"))
+                issues.append(
+                    Issue(
+                        f"{path}.options.{j}.required",
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options",
+                    )
+                )
             optional_seen = optional_seen or not opt.get("required")
         if len(opt.get("choices") or []) > 25:
             issues.append(bad_count(f"{path}.options.{j}.choices", 0, 25))

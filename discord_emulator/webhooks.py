@@ -25,8 +25,13 @@ from .state import EmulatorState
 from .validation import choice_issues, modal_issues
 
 PING, APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
-ALLOWED_RESPONSES = {PING: {1}, APPLICATION_COMMAND: {4, 5, 9}, COMPONENT: {4, 5, 6, 7, 9},
-                     AUTOCOMPLETE: {8}, MODAL_SUBMIT: {4, 5, 6, 7}}
+ALLOWED_RESPONSES = {
+    PING: {1},
+    APPLICATION_COMMAND: {4, 5, 9},
+    COMPONENT: {4, 5, 6, 7, 9},
+    AUTOCOMPLETE: {8},
+    MODAL_SUBMIT: {4, 5, 6, 7},
+}
 
 
 def message_type(record: InteractionRecord) -> int:
@@ -51,8 +56,12 @@ def _reject(state: EmulatorState, record: InteractionRecord, kind: str, error: D
 def _check_acceptable(state: EmulatorState, record: InteractionRecord, callback: Callback) -> Message | None:
     """Discord's gatekeeping: one acknowledgement, within the window, of a type fitting the interaction."""
     if record.response is not None:
-        raise _reject(state, record, "double_acknowledge",
-                      DiscordError(400, ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."))
+        raise _reject(
+            state,
+            record,
+            "double_acknowledge",
+            DiscordError(400, ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."),
+        )
     if callback.received_at - record.dispatched_at > record.ack_timeout:
         raise _reject(state, record, "late_acknowledge", not_found(UNKNOWN_INTERACTION, "interaction"))
     source = source_message(state, record)
@@ -63,18 +72,28 @@ def _check_acceptable(state: EmulatorState, record: InteractionRecord, callback:
     return source
 
 
-def _accept(state: EmulatorState, record: InteractionRecord, callback: Callback,
-            uploads: list[Upload]) -> dict[str, Any] | None:
+def _accept(
+    state: EmulatorState, record: InteractionRecord, callback: Callback, uploads: list[Upload]
+) -> dict[str, Any] | None:
     """Apply an acceptable callback and return the ``resource`` Discord reports for it."""
     source = _check_acceptable(state, record, callback)
     data = callback.data or {}
     channel = state.channels[record.channel_id]
     if callback.type == 4:
-        message = create_message(state, channel, data, uploads, type=message_type(record),
-                                 interaction_id=record.id, visible_to=record.user_id, path="data.")
+        message = create_message(
+            state,
+            channel,
+            data,
+            uploads,
+            type=message_type(record),
+            interaction_id=record.id,
+            visible_to=record.user_id,
+            path="data.",
+        )
     elif callback.type == 5:
-        message = loading_message(state, channel, bool(data.get("flags", 0) & EPHEMERAL), record.id,
-                                  record.user_id, message_type(record))
+        message = loading_message(
+            state, channel, bool(data.get("flags", 0) & EPHEMERAL), record.id, record.user_id, message_type(record)
+        )
     elif callback.type == 7 and source is not None:
         message = edit_message(state, source, data, uploads, path="data.")
     elif callback.type == 6 and source is not None:
@@ -111,14 +130,18 @@ async def interaction_callback(request: web.Request) -> web.Response:
     return json_response(_callback_response(record, callback, resource))
 
 
-def _callback_response(record: InteractionRecord, callback: Callback,
-                       resource: dict[str, Any] | None) -> dict[str, Any]:
+def _callback_response(
+    record: InteractionRecord, callback: Callback, resource: dict[str, Any] | None
+) -> dict[str, Any]:
     """The interaction callback response object discord.py parses (``interaction`` + ``resource``)."""
     info: dict[str, Any] = {"id": str(record.id), "type": record.type, "activity_instance_id": None}
     original = record.original
     if callback.type in MESSAGE_RESPONSE_TYPES and original is not None:
-        info.update(response_message_id=str(original.id), response_message_loading=original.loading,
-                    response_message_ephemeral=original.ephemeral)
+        info.update(
+            response_message_id=str(original.id),
+            response_message_loading=original.loading,
+            response_message_ephemeral=original.ephemeral,
+        )
     answer: dict[str, Any] = {"interaction": info}
     if resource is not None:
         answer["resource"] = resource
@@ -146,12 +169,24 @@ async def followup(request: web.Request) -> web.Response:
     body, uploads = await read_object(request)
     original = record.original
     response = record.response
-    if response is not None and response.type == 5 and original is not None and original.loading \
-            and not record.followup_ids:
+    if (
+        response is not None
+        and response.type == 5
+        and original is not None
+        and original.loading
+        and not record.followup_ids
+    ):
         message = edit_message(state, original, {k: v for k, v in body.items() if k != "flags"}, uploads)
     else:
-        message = create_message(state, state.channels[record.channel_id], body, uploads,
-                                 type=message_type(record), interaction_id=record.id, visible_to=record.user_id)
+        message = create_message(
+            state,
+            state.channels[record.channel_id],
+            body,
+            uploads,
+            type=message_type(record),
+            interaction_id=record.id,
+            visible_to=record.user_id,
+        )
     record.followup_ids.append(message.id)
     state.notify()
     if request.query.get("wait") not in ("1", "true", "True"):

@@ -19,9 +19,7 @@ from genai_api.provider import (
     token_count,
 )
 
-BLOCKED_FINISH_REASONS = frozenset(
-    {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
-)
+BLOCKED_FINISH_REASONS = frozenset({"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"})
 
 
 class Gemini:
@@ -43,8 +41,9 @@ class Gemini:
         url = f"{self._base}/v1beta/models/{quote(model.removeprefix('models/'), safe='')}:generateContent"
         response = await post_json(self._endpoint, url, headers=self._headers, body=body)
         if response.status_code == 400 and _key_invalid(response):
-            raise ProviderAuthFailed("gemini refused the API key (HTTP 400 API_KEY_INVALID); check GEMINI_API_KEY",
-                                     provider=self.name)
+            raise ProviderAuthFailed(
+                "gemini refused the API key (HTTP 400 API_KEY_INVALID); check GEMINI_API_KEY", provider=self.name
+            )
         if response.status_code == 429:
             raise rate_limited(self._endpoint, response.headers.get("retry-after") or _retry_delay(response))
         raise_for_status(self._endpoint, response, model)
@@ -60,8 +59,9 @@ class Gemini:
             raise bad_response(self._endpoint, "a response without candidates[0]")
         finish_reason = candidate.get("finishReason")
         if isinstance(finish_reason, str) and finish_reason in BLOCKED_FINISH_REASONS:
-            raise ContentBlocked(f"gemini withheld the answer ({finish_reason}); rephrase the prompt",
-                                 provider=self.name)
+            raise ContentBlocked(
+                f"gemini withheld the answer ({finish_reason}); rephrase the prompt", provider=self.name
+            )
         content = candidate.get("content")
         parts = content.get("parts", []) if isinstance(content, dict) else None
         if not isinstance(parts, list) or not all(isinstance(part, dict) for part in parts):

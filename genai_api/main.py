@@ -29,6 +29,11 @@ def _provider_check(app: FastAPI) -> str:
 
 
 app = create_service_app(
-    name="genai_api", version=__version__, settings_cls=GenaiSettings, router=router, permissions=PERMISSIONS,
-    extra_checks={"provider": _provider_check}, on_startup=_on_startup,
+    name="genai_api",
+    version=__version__,
+    settings_cls=GenaiSettings,
+    router=router,
+    permissions=PERMISSIONS,
+    extra_checks={"provider": _provider_check},
+    on_startup=_on_startup,
 )

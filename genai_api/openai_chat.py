@@ -30,8 +30,9 @@ class OpenAIChat:
         """One chat turn: the system prompt (if any), then the member's prompt."""
         messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
         messages.append({"role": "user", "content": prompt})
-        response = await post_json(self._endpoint, self._url, headers=self._headers,
-                                   body={"model": model, "messages": messages})
+        response = await post_json(
+            self._endpoint, self._url, headers=self._headers, body={"model": model, "messages": messages}
+        )
         raise_for_status(self._endpoint, response, model)
         return self._completion(json_object(self._endpoint, response), model)
 
@@ -42,8 +43,9 @@ class OpenAIChat:
         if not isinstance(message, dict):
             raise bad_response(self._endpoint, "a chat completion without choices[0].message")
         if choice.get("finish_reason") == "content_filter" or message.get("refusal"):
-            raise ContentBlocked("the provider's safety filter withheld the answer; rephrase the prompt",
-                                 provider=self.name)
+            raise ContentBlocked(
+                "the provider's safety filter withheld the answer; rephrase the prompt", provider=self.name
+            )
         text = message.get("content")
         if not isinstance(text, str):
             raise bad_response(self._endpoint, "a chat completion whose message has no text content")

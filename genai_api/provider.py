@@ -55,11 +55,15 @@ async def post_json(endpoint: Endpoint, url: str, *, headers: dict[str, str], bo
             async with httpx.AsyncClient(timeout=endpoint.timeout_s) as client:
                 return await client.post(url, headers=headers, json=body)
     except (TimeoutError, httpx.TimeoutException):
-        raise ProviderUnavailable(f"{endpoint.name} did not answer within {endpoint.timeout_s:g} s; retry later",
-                                  provider=endpoint.name) from None
+        raise ProviderUnavailable(
+            f"{endpoint.name} did not answer within {endpoint.timeout_s:g} s; retry later", provider=endpoint.name
+        ) from None
     except httpx.RequestError as exc:
-        raise ProviderUnavailable(f"{endpoint.name} could not be reached ({type(exc).__name__}); "
-                                  f"check {endpoint.base_setting} or retry later", provider=endpoint.name) from None
+        raise ProviderUnavailable(
+            f"{endpoint.name} could not be reached ({type(exc).__name__}); "
+            f"check {endpoint.base_setting} or retry later",
+            provider=endpoint.name,
+        ) from None
 
 
 def raise_for_status(endpoint: Endpoint, response: httpx.Response, model: str) -> None:
@@ -68,15 +72,19 @@ def raise_for_status(endpoint: Endpoint, response: httpx.Response, model: str) -
     if 200 <= status < 300:
         return
     if status in (401, 403):
-        raise ProviderAuthFailed(f"{name} refused the API key (HTTP {status}); check {endpoint.key_setting}",
-                                 provider=name)
+        raise ProviderAuthFailed(
+            f"{name} refused the API key (HTTP {status}); check {endpoint.key_setting}", provider=name
+        )
     if status == 429:
         raise rate_limited(endpoint, response.headers.get("retry-after"))
     if status >= 500:
         raise ProviderUnavailable(f"{name} is failing (HTTP {status}); retry later", provider=name)
     if status == 404:
-        raise ProviderRejected(f"{name} does not know model {model!r} (HTTP 404); check {endpoint.model_setting}, "
-                               f"the request's model or {endpoint.base_setting}", provider=name)
+        raise ProviderRejected(
+            f"{name} does not know model {model!r} (HTTP 404); check {endpoint.model_setting}, "
+            f"the request's model or {endpoint.base_setting}",
+            provider=name,
+        )
     if 400 <= status < 500:
         raise ProviderRejected(f"{name} refused the request (HTTP {status})", provider=name)
     raise ProviderBadResponse(f"{name} answered an unexpected HTTP {status}", provider=name)
@@ -86,8 +94,9 @@ def rate_limited(endpoint: Endpoint, retry_after: str | None) -> ProviderRateLim
     """A 429 for the bot, carrying the provider's Retry-After (when it sent a sane one) so it knows when."""
     retry_after = (retry_after or "").strip()
     headers = {"Retry-After": retry_after} if 0 < len(retry_after) <= RETRY_AFTER_MAX_CHARS else None
-    return ProviderRateLimited(f"{endpoint.name} is rate limiting us; retry later", headers=headers,
-                               provider=endpoint.name)
+    return ProviderRateLimited(
+        f"{endpoint.name} is rate limiting us; retry later", headers=headers, provider=endpoint.name
+    )
 
 
 def json_object(endpoint: Endpoint, response: httpx.Response) -> dict[str, Any]:

@@ -34,9 +34,18 @@ SettingsDep = Annotated[GenaiSettings, Depends(get_settings)]
 ProviderDep = Annotated[Provider | None, Depends(get_provider)]
 
 
-@router.post("/generate", responses=refusals(
-    ContentBlocked, ProviderRateLimited, ProviderAuthFailed, ProviderUnavailable, ProviderRejected, ProviderBadResponse,
-    ProviderUnconfigured))
+@router.post(
+    "/generate",
+    responses=refusals(
+        ContentBlocked,
+        ProviderRateLimited,
+        ProviderAuthFailed,
+        ProviderUnavailable,
+        ProviderRejected,
+        ProviderBadResponse,
+        ProviderUnconfigured,
+    ),
+)
 async def generate(body: GenerateIn, provider: ProviderDep, settings: SettingsDep) -> GenerateOut:
     """Async, so a member waiting on a slow provider holds an event-loop wait instead of a worker thread."""
     return await service.generate(provider, settings, body)

@@ -20,12 +20,17 @@ def build_provider(settings: GenaiSettings) -> Provider | None:
         return None
     if settings.genai_provider == "gemini":
         assert settings.gemini_api_key is not None and settings.gemini_model is not None
-        return Gemini(base_url=settings.gemini_base_url, api_key=settings.gemini_api_key.get_secret_value(),
-                      model=settings.gemini_model, timeout_s=settings.genai_timeout_s)
+        return Gemini(
+            base_url=settings.gemini_base_url,
+            api_key=settings.gemini_api_key.get_secret_value(),
+            model=settings.gemini_model,
+            timeout_s=settings.genai_timeout_s,
+        )
     assert settings.openai_model is not None
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return OpenAIChat(base_url=settings.openai_base_url, api_key=key, model=settings.openai_model,
-                      timeout_s=settings.genai_timeout_s)
+    return OpenAIChat(
+        base_url=settings.openai_base_url, api_key=key, model=settings.openai_model, timeout_s=settings.genai_timeout_s
+    )
 
 
 async def generate(provider: Provider | None, settings: GenaiSettings, request: GenerateIn) -> GenerateOut:
@@ -38,16 +43,31 @@ async def generate(provider: Provider | None, settings: GenaiSettings, request: 
     try:
         completion = await provider.complete(prompt=request.prompt, system_prompt=request.system_prompt, model=model)
     except ServiceError as exc:
-        logger.warning("generate failed: provider=%s model=%s %s code=%s latency_ms=%.0f", provider.name, model,
-                       sizes, exc.code, (time.perf_counter() - started) * 1000)
+        logger.warning(
+            "generate failed: provider=%s model=%s %s code=%s latency_ms=%.0f",
+            provider.name,
+            model,
+            sizes,
+            exc.code,
+            (time.perf_counter() - started) * 1000,
+        )
         raise
-    logger.info("generate: provider=%s model=%s %s completion_chars=%d total_tokens=%d latency_ms=%.0f",
-                provider.name, completion.model, sizes, len(completion.text), completion.total_tokens,
-                (time.perf_counter() - started) * 1000)
+    logger.info(
+        "generate: provider=%s model=%s %s completion_chars=%d total_tokens=%d latency_ms=%.0f",
+        provider.name,
+        completion.model,
+        sizes,
+        len(completion.text),
+        completion.total_tokens,
+        (time.perf_counter() - started) * 1000,
+    )
     return GenerateOut(
         text=completion.text,
         provider=provider.name,
         model=completion.model,
-        usage=Usage(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
-                    total_tokens=completion.total_tokens),
+        usage=Usage(
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            total_tokens=completion.total_tokens,
+        ),
     )

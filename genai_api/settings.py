@@ -25,11 +25,14 @@ class GenaiSettings(ServiceSettings):
     def provider_problem(self) -> str | None:
         """What the operator still has to set before generate can work, or None when it can."""
         if self.genai_provider is None:
-            return ("no AI provider is configured; set GENAI_PROVIDER=openai (with OPENAI_MODEL, and OPENAI_API_KEY "
-                    "or OPENAI_BASE_URL for a local server) or GENAI_PROVIDER=gemini (with GEMINI_API_KEY and "
-                    "GEMINI_MODEL)")
+            return (
+                "no AI provider is configured; set GENAI_PROVIDER=openai (with OPENAI_MODEL, and OPENAI_API_KEY "
+                "or OPENAI_BASE_URL for a local server) or GENAI_PROVIDER=gemini (with GEMINI_API_KEY and "
+                "GEMINI_MODEL)"
+            )
         required: dict[str, object] = (
-            {"OPENAI_MODEL": self.openai_model} if self.genai_provider == "openai"
+            {"OPENAI_MODEL": self.openai_model}
+            if self.genai_provider == "openai"
             else {"GEMINI_API_KEY": self.gemini_api_key, "GEMINI_MODEL": self.gemini_model}
         )
         missing = [name for name, value in required.items() if value is None]

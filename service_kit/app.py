@@ -29,9 +29,8 @@ def _calls(dependant: Dependant) -> Iterator[Callable | None]:
 def _refuse_database_routes_without_a_database(router: APIRouter) -> None:
     """A service without tables has no engine: a route asking for a session fails at import, not per request."""
     for route in router.routes:
-        if isinstance(route, APIRoute):
-            if {get_db, get_engine} & set(_calls(route.dependant)):
-                raise ValueError(f"route {route.name} needs the database, but its settings are no DatabaseSettings")
+        if isinstance(route, APIRoute) and {get_db, get_engine} & set(_calls(route.dependant)):
+            raise ValueError(f"route {route.name} needs the database, but its settings are no DatabaseSettings")
 
 
 def create_service_app(
@@ -75,7 +74,8 @@ def create_service_app(
     health = build_health_router(name, version, checks)
     app.include_router(health)
     app.include_router(router, dependencies=[Depends(authorize)])
-    app.state.route_methods = [(route.path_regex, route.methods) for route in [*health.routes, *router.routes]
-                               if isinstance(route, APIRoute)]
+    app.state.route_methods = [
+        (route.path_regex, route.methods) for route in [*health.routes, *router.routes] if isinstance(route, APIRoute)
+    ]
     install_exact_openapi(app)
     return app

@@ -52,8 +52,9 @@ class Permissions:
         routes = {route.name for route in router.routes if isinstance(route, APIRoute)}
         unlisted, stale = sorted(routes - self.table.keys()), sorted(self.table.keys() - routes)
         if unlisted or stale:
-            raise ValueError(f"permission table and routes differ: routes without a row {unlisted}, "
-                             f"rows without a route {stale}")
+            raise ValueError(
+                f"permission table and routes differ: routes without a row {unlisted}, rows without a route {stale}"
+            )
 
 
 class Credentials:
@@ -74,12 +75,17 @@ class Credentials:
                 tokens[caller] = secret.get_secret_value()
         if missing:
             raise SettingsError(f"{type(settings).__name__} cannot start; set " + "; ".join(missing))
-        present = {name: secret.get_secret_value() for name in CALLER_TOKENS.values()
-                   if (secret := getattr(settings, name)) is not None}
+        present = {
+            name: secret.get_secret_value()
+            for name in CALLER_TOKENS.values()
+            if (secret := getattr(settings, name)) is not None
+        }
         shared = sorted(name.upper() for name, value in present.items() if list(present.values()).count(value) > 1)
         if shared:
-            raise SettingsError(f"{type(settings).__name__} cannot start; {' and '.join(shared)} hold the same value:"
-                                " every caller needs its own credential")
+            raise SettingsError(
+                f"{type(settings).__name__} cannot start; {' and '.join(shared)} hold the same value:"
+                " every caller needs its own credential"
+            )
         return cls(tokens)
 
     def identify(self, presented: str) -> str | None:
@@ -91,13 +97,17 @@ class Credentials:
         return found
 
 
-BEARER = HTTPBearer(auto_error=False, scheme_name="callerCredential",
-                    description="the caller's own credential (docs/architecture.md, Callers and permissions)")
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="callerCredential",
+    description="the caller's own credential (docs/architecture.md, Callers and permissions)",
+)
 """Reads `Authorization: Bearer <credential>`, and puts the scheme on every protected operation of the OpenAPI."""
 
 
-async def authenticate(request: Request,
-                       bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> str:
+async def authenticate(
+    request: Request, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+) -> str:
     """The caller behind the bearer token, else 401; async, as it never blocks: no thread-pool hand-off per request."""
     caller = request.app.state.credentials.identify(bearer.credentials) if bearer is not None else None
     if caller is None:

@@ -16,8 +16,9 @@ class ServiceError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
@@ -122,8 +123,9 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8, nested too deep): still a bad request
         detail = "body: could not be read as JSON"
-        return error_response(422, detail, InvalidRequest.code,
-                              errors=[{"loc": ["body"], "msg": detail, "type": "json_invalid"}])
+        return error_response(
+            422, detail, InvalidRequest.code, errors=[{"loc": ["body"], "msg": detail, "type": "json_invalid"}]
+        )
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     response = error_response(exc.status_code, str(exc.detail), code)
     response.headers.update(exc.headers or {})

@@ -40,8 +40,7 @@ def advisory_key(name: str) -> int:
 
 
 @contextmanager
-def advisory_lock(session: Session, name: str, *, wait_s: float,
-                  busy: Callable[[], Exception]) -> Iterator[bool]:
+def advisory_lock(session: Session, name: str, *, wait_s: float, busy: Callable[[], Exception]) -> Iterator[bool]:
     """Hold the named lock on a pinned session (wait_s=0: only try); yields whether it is held."""
     key = advisory_key(name)
     session.commit()

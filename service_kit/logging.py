@@ -85,9 +85,17 @@ class RequestIdMiddleware:
 async def _send_internal_error(send: Send, request_id: str) -> None:
     """The one error shape, even for a crash: the caller gets the request id to quote."""
     body = json.dumps(
-        {"detail": "internal error; the request id is in the logs", "code": INTERNAL_ERROR_CODE,
-         "request_id": request_id}
+        {
+            "detail": "internal error; the request id is in the logs",
+            "code": INTERNAL_ERROR_CODE,
+            "request_id": request_id,
+        }
     ).encode()
-    await send({"type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

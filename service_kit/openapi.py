@@ -67,8 +67,13 @@ def refusals(*errors: type[ServiceError], responses: Responses | None = None) ->
 
 def replayed(model: type[BaseModel]) -> Responses:
     """The 200 of an idempotent create: the first result again, with `Idempotent-Replayed: true`."""
-    return {200: {"model": model, "description": "a replay of an earlier request with the same key: the first "
-                                                "result again, with `Idempotent-Replayed: true`; nothing moved"}}
+    return {
+        200: {
+            "model": model,
+            "description": "a replay of an earlier request with the same key: the first "
+            "result again, with `Idempotent-Replayed: true`; nothing moved",
+        }
+    }
 
 
 def _whole_numbers(node: Any) -> None:

@@ -68,11 +68,17 @@ Snowflake = Annotated[
     int,
     BeforeValidator(_parse_snowflake),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": SNOWFLAKE_PATTERN}, _SNOWFLAKE_SCHEMA],
-                    "description": "a Discord id: digits in a string (as Discord sends it) or an integer"},
-                   mode="validation"),
-    WithJsonSchema({"type": "string", "pattern": SNOWFLAKE_PATTERN, "description": "a Discord id, in a string"},
-                   mode="serialization"),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": SNOWFLAKE_PATTERN}, _SNOWFLAKE_SCHEMA],
+            "description": "a Discord id: digits in a string (as Discord sends it) or an integer",
+        },
+        mode="validation",
+    ),
+    WithJsonSchema(
+        {"type": "string", "pattern": SNOWFLAKE_PATTERN, "description": "a Discord id, in a string"},
+        mode="serialization",
+    ),
 ]
 """A Discord id in a body: validated as an int, sent back as a string as Discord does."""
 
@@ -132,8 +138,6 @@ def _refuse_unclean(value: str, *, multiline: bool) -> str:
             kind = "line break" if breaks else "control or bidi character"
             raise ValueError(f"must not contain a {kind} (U+{ord(char):04X} at position {position})")
     return value
-
-
 
 
 def _char_class(chars: list[str]) -> str:

@@ -72,8 +72,10 @@ def test_each_container_gets_only_its_credentials(name):
 
 
 def test_the_discord_token_and_the_database_owner_stay_where_they_belong():
-    holders = {secret: {name for name, service in SERVICES.items() if secret in secrets_of(service)}
-               for secret in ("DISCORD_TOKEN", "POSTGRES_PASSWORD")}
+    holders = {
+        secret: {name for name, service in SERVICES.items() if secret in secrets_of(service)}
+        for secret in ("DISCORD_TOKEN", "POSTGRES_PASSWORD")
+    }
     assert holders == {"DISCORD_TOKEN": {"bot"}, "POSTGRES_PASSWORD": {"postgres", "db-migration-service"}}
 
 

@@ -27,8 +27,9 @@ def joke_api(binary, tmp_path_factory) -> Iterator[ServiceProcess]:
 
 @pytest.fixture(scope="module")
 def client(joke_api) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=joke_api.url, headers=auth_headers(TEST_TOKENS["joke"]), timeout=10,
-                      trust_env=False) as http:
+    with httpx.Client(
+        base_url=joke_api.url, headers=auth_headers(TEST_TOKENS["joke"]), timeout=10, trust_env=False
+    ) as http:
         yield http
 
 
@@ -62,8 +63,9 @@ def test_categories_list_counts_in_both_languages(client):
         assert pt["count"] + en["count"] == everything[pt["category"]]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-of-some-length"},
-                                     auth_headers(TEST_TOKENS["bot"])])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong-token-of-some-length"}, auth_headers(TEST_TOKENS["bot"])]
+)
 def test_everything_but_health_needs_the_joke_plugins_own_token(joke_api, headers):
     for path in ("/joke", "/categories"):
         response = httpx.get(f"{joke_api.url}{path}", headers=headers, trust_env=False)

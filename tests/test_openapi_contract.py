@@ -62,8 +62,9 @@ def _integral_float(value: Any) -> bool:
 
 
 @schemathesis.check
-def valid_requests_pass_validation(ctx: schemathesis.CheckContext, response: schemathesis.Response,
-                                   case: schemathesis.Case) -> None:
+def valid_requests_pass_validation(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> None:
     """A request the schema calls valid may break a business rule (a 4xx with its own code), never validation."""
     if case.meta is None or not case.meta.generation.mode.is_positive or response.status_code != 422:
         return
@@ -81,15 +82,17 @@ def _config(base_url: str) -> schemathesis.Config:
     positive_data_acceptance would also count a business rule's 422 (self_transfer, unbalanced_transaction) as a
     schema lie; valid_requests_pass_validation above is the same check, told apart by the code.
     """
-    return schemathesis.Config.from_dict({
-        "seed": SEED,
-        "base-url": base_url,
-        "headers": {"Authorization": f"Bearer {TEST_TOKENS['bot']}"},
-        "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
-        "phases": {"stateful": {"enabled": False}},
-        "checks": {"positive_data_acceptance": {"enabled": False}},
-        "request-timeout": 30,
-    })
+    return schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "base-url": base_url,
+            "headers": {"Authorization": f"Bearer {TEST_TOKENS['bot']}"},
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            "phases": {"stateful": {"enabled": False}},
+            "checks": {"positive_data_acceptance": {"enabled": False}},
+            "request-timeout": 30,
+        }
+    )
 
 
 def _failed_checks(event: events.ScenarioFinished) -> Iterator[str]:
@@ -97,8 +100,10 @@ def _failed_checks(event: events.ScenarioFinished) -> Iterator[str]:
         for check in checks:
             if check.status == Status.FAILURE and check.failure_info is not None:
                 failure = check.failure_info.failure
-                yield (f"{event.recorder.label} [{event.phase.value}] {check.name}: {failure.title}\n"
-                       f"{failure.message}\n{check.failure_info.code_sample}")
+                yield (
+                    f"{event.recorder.label} [{event.phase.value}] {check.name}: {failure.title}\n"
+                    f"{failure.message}\n{check.failure_info.code_sample}"
+                )
 
 
 def drive(url: str) -> Run:
@@ -128,8 +133,10 @@ def services(module_start_service, tmp_path_factory) -> Iterator[dict[str, Servi
         "bet_api": module_start_service("bet_api.main", env={"BALANCE_API_URL": balance.url}),
     }
     with ServiceGroup(None, tmp_path_factory.mktemp("genai")) as tableless:
-        running["genai_api"] = tableless.start("genai_api.main", {
-            "GENAI_PROVIDER": "openai", "OPENAI_BASE_URL": f"{fake_openai.url}/v1", "OPENAI_MODEL": "gpt-4.1-mini"})
+        running["genai_api"] = tableless.start(
+            "genai_api.main",
+            {"GENAI_PROVIDER": "openai", "OPENAI_BASE_URL": f"{fake_openai.url}/v1", "OPENAI_MODEL": "gpt-4.1-mini"},
+        )
         try:
             yield running
         finally:

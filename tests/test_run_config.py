@@ -62,7 +62,7 @@ def test_nothing_stale_in_env_example():
 
 
 def test_compose_only_allow_list_is_used_by_compose():
-    assert COMPOSE_ONLY <= compose_interpolated(), COMPOSE_ONLY - compose_interpolated()
+    assert compose_interpolated() >= COMPOSE_ONLY, COMPOSE_ONLY - compose_interpolated()
 
 
 def test_everything_compose_interpolates_is_in_env_example():
@@ -85,9 +85,15 @@ def test_every_manifest_has_a_compose_service(plugin_id):
     assert host in APIS, f"{host} must be a built, long-running API service"
 
 
-@pytest.mark.parametrize("service", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"{name}: its manifest has not landed yet"))
-    if name in MANIFEST_PENDING else name for name in sorted(APIS)])
+@pytest.mark.parametrize(
+    "service",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"{name}: its manifest has not landed yet"))
+        if name in MANIFEST_PENDING
+        else name
+        for name in sorted(APIS)
+    ],
+)
 def test_every_compose_api_has_a_manifest(service):
     hosts = {manifest_host(data): plugin_id for plugin_id, data in MANIFESTS.items()}
     assert service in hosts, f"{service} has no manifest in plugins/ (default_url http://{service}:5000)"
@@ -241,8 +247,13 @@ def test_docker_compose_config_accepts_the_file(env_file):
     cli = _compose_cli()
     if cli is None:
         pytest.skip("no `docker compose` plugin on this machine (the schema test above covers the file)")
-    done = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config", "--quiet"],
-                          check=False, capture_output=True, text=True, cwd=REPO_ROOT)
+    done = subprocess.run(
+        [*cli, "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config", "--quiet"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -256,15 +267,33 @@ def test_stack_comes_up_healthy_in_docker(env_file, monkeypatch):
     apis = [name for name, service in APIS.items() if source_pending(service) is None]
     project = f"buteco-test-{secrets.token_hex(3)}"  # never the real stack
     monkeypatch.setenv("COMPOSE_PROJECT_NAME", project)
-    stack = DockerCompose(REPO_ROOT, compose_file_name="docker-compose.yml", env_file=str(env_file), build=True,
-                          wait=True, services=apis)  # postgres and the migrator come as their dependencies
+    stack = DockerCompose(
+        REPO_ROOT, compose_file_name="docker-compose.yml", env_file=str(env_file), build=True, wait=True, services=apis
+    )  # postgres and the migrator come as their dependencies
     try:
         with stack:
             states = {c.Service: (c.State, c.Health) for c in stack.get_containers(include_all=True)}
     finally:  # the with-block stops only `apis`: take down the whole project, its volume and its images too
-        subprocess.run([*_compose_cli(), "-p", project, "-f", str(COMPOSE_FILE), "--env-file", str(env_file),
-                        "down", "--volumes", "--remove-orphans", "--rmi", "local"],
-                       check=False, capture_output=True, timeout=120, cwd=REPO_ROOT)
+        subprocess.run(
+            [
+                *_compose_cli(),
+                "-p",
+                project,
+                "-f",
+                str(COMPOSE_FILE),
+                "--env-file",
+                str(env_file),
+                "down",
+                "--volumes",
+                "--remove-orphans",
+                "--rmi",
+                "local",
+            ],
+            check=False,
+            capture_output=True,
+            timeout=120,
+            cwd=REPO_ROOT,
+        )
     for name in apis:
         assert states[name] == ("running", "healthy"), (name, states[name])
 
@@ -273,8 +302,10 @@ def test_bot_healthcheck_reads_the_socket_table():
     spec = importlib.util.spec_from_file_location("bot_healthcheck", REPO_ROOT / "docker" / "bot_healthcheck.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    table = ("  sl  local_address rem_address   st tx_queue rx_queue\n"
-             "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000\n"       # listening on 8080
-             "   1: 0200000A:D2F0 2D9A8E68:01BB 01 00000000:00000000\n"       # established to :443
-             "   2: 0200000A:D2F2 2D9A8E68:1389 06 00000000:00000000\n")      # TIME_WAIT to :5001
+    table = (
+        "  sl  local_address rem_address   st tx_queue rx_queue\n"
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000\n"  # listening on 8080
+        "   1: 0200000A:D2F0 2D9A8E68:01BB 01 00000000:00000000\n"  # established to :443
+        "   2: 0200000A:D2F2 2D9A8E68:1389 06 00000000:00000000\n"
+    )  # TIME_WAIT to :5001
     assert module.established_remote_ports(table) == {443}

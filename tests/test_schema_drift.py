@@ -12,8 +12,16 @@ from service_kit.db import Base
 from service_kit.settings import psycopg2_url
 
 REPO = Path(__file__).resolve().parent.parent
-DRIFT_KINDS = {"add_table", "remove_table", "add_column", "remove_column", "modify_type", "modify_nullable",
-               "add_fk", "remove_fk"}
+DRIFT_KINDS = {
+    "add_table",
+    "remove_table",
+    "add_column",
+    "remove_column",
+    "modify_type",
+    "modify_nullable",
+    "add_fk",
+    "remove_fk",
+}
 MIGRATOR_TABLES = {"typeorm_migrations"}
 
 

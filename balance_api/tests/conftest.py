@@ -32,5 +32,6 @@ def api(balance_service):
 
 def mint(api: httpx.Client, guild_id: int, discord_id: int, amount: int) -> httpx.Response:
     """Give a member coins from the guild's mint the one way the ledger allows: a daily credit, as coin_api."""
-    return fund_member(str(api.base_url), guild_id, discord_id, amount,
-                       key=f"mint-{guild_id}-{discord_id}-{new_snowflake()}")
+    return fund_member(
+        str(api.base_url), guild_id, discord_id, amount, key=f"mint-{guild_id}-{discord_id}-{new_snowflake()}"
+    )

@@ -27,23 +27,32 @@ def guild(module_database_url, api):
     return guild_id, alice, bob
 
 
-def post(api: httpx.Client, caller: str, guild_id: int, kind: str, postings: list[dict],
-         key: str | None = None) -> httpx.Response:
+def post(
+    api: httpx.Client, caller: str, guild_id: int, kind: str, postings: list[dict], key: str | None = None
+) -> httpx.Response:
     headers = auth_headers(TEST_TOKENS[caller], idempotency_key=key or f"callers-{new_snowflake()}")
-    return api.post("/transactions", headers=headers,
-                    json={"guild_id": str(guild_id), "kind": kind, "postings": postings})
+    return api.post(
+        "/transactions", headers=headers, json={"guild_id": str(guild_id), "kind": kind, "postings": postings}
+    )
 
 
 def transfer(api: httpx.Client, caller: str, guild_id: int, sender: int, receiver: int, key: str) -> httpx.Response:
-    return api.post(f"/guilds/{guild_id}/transfers", headers=auth_headers(TEST_TOKENS[caller], idempotency_key=key),
-                    json={"from_user_id": str(sender), "to_user_id": str(receiver), "amount": 5})
+    return api.post(
+        f"/guilds/{guild_id}/transfers",
+        headers=auth_headers(TEST_TOKENS[caller], idempotency_key=key),
+        json={"from_user_id": str(sender), "to_user_id": str(receiver), "amount": 5},
+    )
 
 
 def books(database_url: str, guild_id: int) -> list[tuple]:
     """Every account's balance and the number of transactions of the guild, read from the database."""
-    return query(database_url, "SELECT coalesce(system_code, user_id::text), balance, (SELECT count(*) FROM"
-                 " ledger_transactions WHERE guild_id = %s) FROM accounts WHERE guild_id = %s ORDER BY id",
-                 guild_id, guild_id)
+    return query(
+        database_url,
+        "SELECT coalesce(system_code, user_id::text), balance, (SELECT count(*) FROM"
+        " ledger_transactions WHERE guild_id = %s) FROM accounts WHERE guild_id = %s ORDER BY id",
+        guild_id,
+        guild_id,
+    )
 
 
 def assert_refused_and_nothing_moved(api, database_url, guild_id, before, response, status, code, key) -> None:
@@ -75,7 +84,8 @@ REFUSED = [  # (caller, kind, postings from alice and bob, what the 403 says)
 
 @pytest.mark.parametrize(("caller", "kind", "postings", "detail"), REFUSED)
 def test_a_kind_or_an_account_outside_the_callers_row_is_a_403_and_moves_nothing(
-        api, module_database_url, guild, caller, kind, postings, detail):
+    api, module_database_url, guild, caller, kind, postings, detail
+):
     guild_id, alice, bob = guild
     before, key = books(module_database_url, guild_id), f"refused-{new_snowflake()}"
     refused = post(api, caller, guild_id, kind, postings(alice, bob), key=key)
@@ -99,20 +109,30 @@ def test_a_plugin_credential_is_unknown_to_every_route_and_moves_nothing(api, mo
     before = books(module_database_url, guild_id)
     money = [
         ("POST", f"/guilds/{guild_id}/transfers", {"from_user_id": str(alice), "to_user_id": str(bob), "amount": 5}),
-        *(("POST", "/transactions", {"guild_id": str(guild_id), "kind": kind, "postings": postings})
-          for kind, postings in [("daily", [system("mint", -10**12), member(bob, 10**12)]),
-                                 ("ai_usage", [member(alice, -5), system("sink", 5)]),
-                                 ("ai_refund", [system("sink", -5), member(bob, 5)]),
-                                 ("bet_stake", [member(alice, -5), system("escrow:bet:1", 5)])]),
+        *(
+            ("POST", "/transactions", {"guild_id": str(guild_id), "kind": kind, "postings": postings})
+            for kind, postings in [
+                ("daily", [system("mint", -(10**12)), member(bob, 10**12)]),
+                ("ai_usage", [member(alice, -5), system("sink", 5)]),
+                ("ai_refund", [system("sink", -5), member(bob, 5)]),
+                ("bet_stake", [member(alice, -5), system("escrow:bet:1", 5)]),
+            ]
+        ),
     ]
     for method, path, body in money:
         key = f"plugin-{new_snowflake()}"
-        refused = api.request(method, path, json=body, headers={"Authorization": f"Bearer {token}",
-                                                                "Idempotency-Key": key})
+        refused = api.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+        )
         assert_refused_and_nothing_moved(api, module_database_url, guild_id, before, refused, 401, "unauthorized", key)
-    reads = [f"/guilds/{guild_id}/members/{alice}/balance", f"/guilds/{guild_id}/system/sink/balance",
-             f"/guilds/{guild_id}/members/{alice}/statement", f"/guilds/{guild_id}/leaderboard",
-             "/transactions/by-key/anything", f"/guilds/{guild_id}/audit"]
+    reads = [
+        f"/guilds/{guild_id}/members/{alice}/balance",
+        f"/guilds/{guild_id}/system/sink/balance",
+        f"/guilds/{guild_id}/members/{alice}/statement",
+        f"/guilds/{guild_id}/leaderboard",
+        "/transactions/by-key/anything",
+        f"/guilds/{guild_id}/audit",
+    ]
     for path in reads:
         assert api.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
@@ -139,9 +159,13 @@ def test_each_caller_moves_the_coins_of_its_own_row(api, module_database_url, gu
 @pytest.mark.parametrize("caller", ["bot", "coin_api", "bet_api"])
 def test_every_first_party_caller_reads_the_books(api, guild, caller):
     guild_id, alice, _ = guild
-    reads = [f"/guilds/{guild_id}/members/{alice}/balance", f"/guilds/{guild_id}/system/sink/balance",
-             f"/guilds/{guild_id}/members/{alice}/statement", f"/guilds/{guild_id}/leaderboard",
-             f"/guilds/{guild_id}/audit"]
+    reads = [
+        f"/guilds/{guild_id}/members/{alice}/balance",
+        f"/guilds/{guild_id}/system/sink/balance",
+        f"/guilds/{guild_id}/members/{alice}/statement",
+        f"/guilds/{guild_id}/leaderboard",
+        f"/guilds/{guild_id}/audit",
+    ]
     for path in reads:
         answer = api.get(path, headers=auth_headers(TEST_TOKENS[caller]))
         assert answer.status_code == 200, (path, answer.text)

@@ -44,9 +44,16 @@ def test_a_transfer_with_an_unclean_reason_is_422_and_moves_nothing(api, pair, r
 
 def test_a_posting_with_an_unclean_reason_is_422(api, pair):
     guild, alice, _ = pair
-    refused = api.post("/transactions", headers={"Idempotency-Key": f"clean-{new_snowflake()}"}, json={
-        "guild_id": str(guild), "kind": "reward", "reason": "prize\u202d",
-        "postings": [{"system": "mint", "amount": -5}, {"user_id": str(alice), "amount": 5}]})
+    refused = api.post(
+        "/transactions",
+        headers={"Idempotency-Key": f"clean-{new_snowflake()}"},
+        json={
+            "guild_id": str(guild),
+            "kind": "reward",
+            "reason": "prize\u202d",
+            "postings": [{"system": "mint", "amount": -5}, {"user_id": str(alice), "amount": 5}],
+        },
+    )
     assert refused.status_code == 422 and "reason" in refused.json()["detail"], refused.text
     assert balance(api, guild, alice) == 100
 
@@ -54,8 +61,11 @@ def test_a_posting_with_an_unclean_reason_is_422(api, pair):
 def test_accents_emoji_and_markdown_are_stored_as_sent(api, pair):
     guild, alice, bob = pair
     reason = "cerveja 🍺 pão de queijo — [claim](https://x.example) @everyone ||spoiler|| עברית"
-    moved = api.post(f"/guilds/{guild}/transfers", headers={"Idempotency-Key": f"clean-{new_snowflake()}"},
-                     json={"from_user_id": str(alice), "to_user_id": str(bob), "amount": 7, "reason": reason})
+    moved = api.post(
+        f"/guilds/{guild}/transfers",
+        headers={"Idempotency-Key": f"clean-{new_snowflake()}"},
+        json={"from_user_id": str(alice), "to_user_id": str(bob), "amount": 7, "reason": reason},
+    )
     assert moved.status_code == 201, moved.text
     statement = api.get(f"/guilds/{guild}/members/{bob}/statement").json()
     assert [item["reason"] for item in statement["items"]] == [reason], "escaping is the renderer's job"

@@ -34,7 +34,8 @@ def test_200_concurrent_transfers_with_duplicate_keys(balance_service, module_da
         key, sender, receiver, amount = request
         with httpx.Client(base_url=balance_service.url, headers=auth_headers(), timeout=30) as client:
             response = client.post(
-                f"/guilds/{guild}/transfers", headers={"Idempotency-Key": key},
+                f"/guilds/{guild}/transfers",
+                headers={"Idempotency-Key": key},
                 json={"from_user_id": str(sender), "to_user_id": str(receiver), "amount": amount},
             )
         return key, response.status_code, response.json()
@@ -55,13 +56,18 @@ def test_200_concurrent_transfers_with_duplicate_keys(balance_service, module_da
     with psycopg2.connect(module_database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "SELECT idempotency_key, count(*) FROM ledger_transactions"
-            " WHERE guild_id = %s AND kind = 'transfer' GROUP BY idempotency_key", (guild,))
+            " WHERE guild_id = %s AND kind = 'transfer' GROUP BY idempotency_key",
+            (guild,),
+        )
         applied = dict(cursor.fetchall())
-        cursor.execute("SELECT min(balance), sum(balance) FROM accounts WHERE guild_id = %s AND user_id IS NOT NULL",
-                       (guild,))
+        cursor.execute(
+            "SELECT min(balance), sum(balance) FROM accounts WHERE guild_id = %s AND user_id IS NOT NULL", (guild,)
+        )
         lowest, members_total = cursor.fetchone()
-        cursor.execute("SELECT sum(p.amount) FROM postings p JOIN accounts a ON a.id = p.account_id"
-                       " WHERE a.guild_id = %s", (guild,))
+        cursor.execute(
+            "SELECT sum(p.amount) FROM postings p JOIN accounts a ON a.id = p.account_id WHERE a.guild_id = %s",
+            (guild,),
+        )
         ledger_total = cursor.fetchone()[0]
     connection.close()
 

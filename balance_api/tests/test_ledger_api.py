@@ -41,7 +41,8 @@ def test_transfer_moves_coins_and_answers_the_transaction(api, guild, members):
     body = response.json()
     assert body["kind"] == "transfer" and body["reason"] == "pizza"
     assert {(p["user_id"], p["amount"], p["balance_after"]) for p in body["postings"]} == {
-        (str(alice), -300, 700), (str(bob), 300, 300)
+        (str(alice), -300, 700),
+        (str(bob), 300, 300),
     }
     assert (balance(api, guild, alice), balance(api, guild, bob)) == (700, 300)
 
@@ -81,8 +82,15 @@ def test_overdraft_is_refused_and_leaves_the_key_free(api, guild, members):
 
 @pytest.mark.parametrize(
     ("amount", "fragment"),
-    [(0, "greater than or equal to 1"), (-5, "greater than or equal to 1"), (1.5, "valid integer"),
-     ("10", "valid integer"), (True, "valid integer"), (10**13, "less than or equal to"), (None, "valid integer")],
+    [
+        (0, "greater than or equal to 1"),
+        (-5, "greater than or equal to 1"),
+        (1.5, "valid integer"),
+        ("10", "valid integer"),
+        (True, "valid integer"),
+        (10**13, "less than or equal to"),
+        (None, "valid integer"),
+    ],
 )
 def test_bad_amounts_get_a_clear_422(api, guild, members, amount, fragment):
     alice, bob = members
@@ -127,19 +135,24 @@ def test_generic_transactions_must_balance(api, guild, members):
     alice, bob = members
 
     def post(postings, kind="ai_usage"):
-        return api.post("/transactions", headers={"Idempotency-Key": f"g-{new_snowflake()}"},
-                        json={"guild_id": str(guild), "kind": kind, "postings": postings})
+        return api.post(
+            "/transactions",
+            headers={"Idempotency-Key": f"g-{new_snowflake()}"},
+            json={"guild_id": str(guild), "kind": kind, "postings": postings},
+        )
 
     unbalanced = post([{"user_id": str(alice), "amount": -10}, {"system": "sink", "amount": 9}])
     assert unbalanced.status_code == 422 and unbalanced.json()["code"] == "unbalanced_transaction"
-    twice = post([{"user_id": str(alice), "amount": -20}, {"system": "sink", "amount": 10},
-                  {"system": "sink", "amount": 10}])
+    twice = post(
+        [{"user_id": str(alice), "amount": -20}, {"system": "sink", "amount": 10}, {"system": "sink", "amount": 10}]
+    )
     assert twice.json()["code"] == "unbalanced_transaction"
     both = post([{"user_id": str(alice), "system": "sink", "amount": -10}, {"system": "mint", "amount": 10}])
     assert both.status_code == 422
     assert mint(api, guild, bob, 10).status_code == 201
-    three_way = post([{"user_id": str(alice), "amount": -20}, {"user_id": str(bob), "amount": -10},
-                      {"system": "sink", "amount": 30}])
+    three_way = post(
+        [{"user_id": str(alice), "amount": -20}, {"user_id": str(bob), "amount": -10}, {"system": "sink", "amount": 30}]
+    )
     assert three_way.status_code == 201, three_way.text
     sink = api.get(f"/guilds/{guild}/system/sink/balance").json()
     assert sink["balance"] == 30
@@ -163,8 +176,9 @@ def test_statement_is_newest_first_with_counterparties_and_pages(api, guild, mem
     assert [line["amount"] for line in first["items"]] == [-5, -4, -3, -2]
     assert first["items"][0]["counterparty"] == {"user_id": str(bob), "system": None}
     assert first["items"][0]["balance_after"] == 1000 - 15
-    second = api.get(f"/guilds/{guild}/members/{alice}/statement",
-                     params={"limit": 4, "before_id": first["next_before_id"]}).json()
+    second = api.get(
+        f"/guilds/{guild}/members/{alice}/statement", params={"limit": 4, "before_id": first["next_before_id"]}
+    ).json()
     assert [line["amount"] for line in second["items"]] == [-1, 1000]
     assert second["items"][1]["counterparty"] == {"user_id": None, "system": "mint"}
     assert second["next_before_id"] is None
@@ -177,7 +191,9 @@ def test_leaderboard_ranks_the_guild_and_the_caller_in_one_answer(api, module_da
         assert mint(api, guild, member, 100 * (position + 1)).status_code == 201
     board = api.get(f"/guilds/{guild}/leaderboard", params={"limit": 3, "user_id": str(people[0])}).json()
     assert [(e["rank"], e["user_id"], e["balance"]) for e in board["items"]] == [
-        (1, str(people[5]), 600), (2, str(people[4]), 500), (3, str(people[3]), 400)
+        (1, str(people[5]), 600),
+        (2, str(people[4]), 500),
+        (3, str(people[3]), 400),
     ]
     assert board["caller"] == {"rank": 6, "balance": 100}
     assert api.get(f"/guilds/{guild}/leaderboard", params={"limit": 26}).status_code == 422
@@ -187,8 +203,13 @@ def test_the_guild_books_balance(api, guild, members):
     alice, bob = members
     transfer(api, guild, alice, bob, 250)
     audit = api.get(f"/guilds/{guild}/audit").json()
-    assert audit == {"guild_id": str(guild), "postings_sum": 0, "balances_sum": 0,
-                     "accounts_out_of_step": 0, "balanced": True}
+    assert audit == {
+        "guild_id": str(guild),
+        "postings_sum": 0,
+        "balances_sum": 0,
+        "accounts_out_of_step": 0,
+        "balanced": True,
+    }
 
 
 def test_every_route_but_health_needs_the_token(balance_service, guild):

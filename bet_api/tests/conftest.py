@@ -47,22 +47,35 @@ class Stack:
 
     def create_event(self, guild: int, admin: int, outcomes: tuple[str, ...] = ("Yes", "No"), **extra) -> dict:
         body = {"actor_id": str(admin), **ADMIN, "title": "Will it rain?", "outcomes": list(outcomes), **extra}
-        response = self.bets.post(f"/guilds/{guild}/events", json=body,
-                                  headers={"Idempotency-Key": f"event-{new_snowflake()}"})
+        response = self.bets.post(
+            f"/guilds/{guild}/events", json=body, headers={"Idempotency-Key": f"event-{new_snowflake()}"}
+        )
         assert response.status_code == 201, response.text
         return response.json()
 
-    def bet(self, guild: int, event: dict | int, member: int, amount: int, *, position: int | None = None,
-            outcome_id: int | None = None, key: str | None = None) -> httpx.Response:
+    def bet(
+        self,
+        guild: int,
+        event: dict | int,
+        member: int,
+        amount: int,
+        *,
+        position: int | None = None,
+        outcome_id: int | None = None,
+        key: str | None = None,
+    ) -> httpx.Response:
         event_id = event["id"] if isinstance(event, dict) else event
         choice = {"outcome_id": outcome_id} if outcome_id is not None else {"position": position or 1}
-        return self.bets.post(f"/guilds/{guild}/events/{event_id}/bets",
-                              json={"user_id": str(member), "amount": amount, **choice},
-                              headers={"Idempotency-Key": key or f"bet-{new_snowflake()}"})
+        return self.bets.post(
+            f"/guilds/{guild}/events/{event_id}/bets",
+            json={"user_id": str(member), "amount": amount, **choice},
+            headers={"Idempotency-Key": key or f"bet-{new_snowflake()}"},
+        )
 
     def settle(self, guild: int, event_id: int, admin: int, position: int) -> httpx.Response:
-        return self.bets.post(f"/guilds/{guild}/events/{event_id}/settle",
-                              json={"actor_id": str(admin), **ADMIN, "position": position})
+        return self.bets.post(
+            f"/guilds/{guild}/events/{event_id}/settle", json={"actor_id": str(admin), **ADMIN, "position": position}
+        )
 
     def cancel(self, guild: int, event_id: int, admin: int) -> httpx.Response:
         return self.bets.post(f"/guilds/{guild}/events/{event_id}/cancel", json={"actor_id": str(admin), **ADMIN})
@@ -95,19 +108,29 @@ class Stack:
         return self.sql(
             "SELECT t.idempotency_key, count(p.id), sum(p.amount) FROM ledger_transactions t"
             " JOIN postings p ON p.transaction_id = t.id WHERE t.guild_id = %s AND t.kind = %s"
-            " GROUP BY t.id ORDER BY t.id", guild, kind)
+            " GROUP BY t.id ORDER BY t.id",
+            guild,
+            kind,
+        )
 
 
 @pytest.fixture(scope="session")
 def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Stack]:
     """One set of services for every bet_api test module: starting them is most of the suite's time."""
-    with fresh_database(pg_admin_url, "bet") as database_url, \
-            ServiceGroup(database_url, tmp_path_factory.mktemp("bet-services")) as group:
+    with (
+        fresh_database(pg_admin_url, "bet") as database_url,
+        ServiceGroup(database_url, tmp_path_factory.mktemp("bet-services")) as group,
+    ):
         users, balance = group.start("client_api.main"), group.start("balance_api.main")
         with FaultProxy(balance.url) as proxy:
-            bet = group.start("bet_api.main", {"BALANCE_API_URL": proxy.url,
-                                               "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
-                                               "BALANCE_API_SETTLE_TIMEOUT_S": str(LEDGER_TIMEOUT_S * 5)})
+            bet = group.start(
+                "bet_api.main",
+                {
+                    "BALANCE_API_URL": proxy.url,
+                    "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
+                    "BALANCE_API_SETTLE_TIMEOUT_S": str(LEDGER_TIMEOUT_S * 5),
+                },
+            )
             with client_for(users.url) as u, client_for(balance.url) as b, client_for(bet.url) as c:
                 yield Stack(database_url, u, b, c, bet, proxy)
         assert "unhandled error" not in bet.logs(), f"bet_api answered a 500:\n{bet.logs()[-4000:]}"

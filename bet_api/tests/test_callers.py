@@ -23,8 +23,9 @@ def test_an_admin_asserted_by_any_other_caller_is_refused_and_changes_nothing(ap
         ("/bets/reconcile", None),
     ]
     for path, body in attempts:
-        refused = api.bets.post(path, json=body,
-                                headers=auth_headers(TEST_TOKENS[caller], idempotency_key=f"c-{new_snowflake()}"))
+        refused = api.bets.post(
+            path, json=body, headers=auth_headers(TEST_TOKENS[caller], idempotency_key=f"c-{new_snowflake()}")
+        )
         assert refused.status_code == 401 and refused.json()["code"] == "unauthorized", (path, refused.text)
     unchanged = api.event(guild, event["id"])
     assert (unchanged["status"], unchanged["total_pool"], unchanged["winning_outcome_id"]) == ("open", 30, None)
@@ -32,4 +33,3 @@ def test_an_admin_asserted_by_any_other_caller_is_refused_and_changes_nothing(ap
     assert api.sql("SELECT count(*) FROM bet_events WHERE guild_id = %s", guild) == [(1,)]
     settled = api.settle(guild, event["id"], admin, 1)
     assert settled.status_code == 200 and settled.json()["paid_out"] == 30, settled.text
-

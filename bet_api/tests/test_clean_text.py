@@ -15,16 +15,27 @@ def create(api, guild, admin, **fields):
     return api.bets.post(f"/guilds/{guild}/events", json=body, headers={"Idempotency-Key": f"ev-{new_snowflake()}"})
 
 
-@pytest.mark.parametrize("fields, named", [
-    ({"title": f"Derby {BIDI}deR"}, "title"),
-    ({"title": "Derby\u2067"}, "title"),
-    ({"title": "Derby\nfinal"}, "title"),
-    ({"description": "Who wins?\x1b[2J"}, "description"),
-    ({"description": "\ufeffWho wins?"}, "description"),
-    ({"outcomes": ["Red", f"Blue{BIDI}"]}, "outcomes.1"),
-    ({"outcomes": ["Red\x00", "Blue"]}, "outcomes.0"),
-], ids=["title bidi override", "title isolate", "title newline", "description escape", "description BOM",
-        "label bidi override", "label NUL"])
+@pytest.mark.parametrize(
+    "fields, named",
+    [
+        ({"title": f"Derby {BIDI}deR"}, "title"),
+        ({"title": "Derby\u2067"}, "title"),
+        ({"title": "Derby\nfinal"}, "title"),
+        ({"description": "Who wins?\x1b[2J"}, "description"),
+        ({"description": "\ufeffWho wins?"}, "description"),
+        ({"outcomes": ["Red", f"Blue{BIDI}"]}, "outcomes.1"),
+        ({"outcomes": ["Red\x00", "Blue"]}, "outcomes.0"),
+    ],
+    ids=[
+        "title bidi override",
+        "title isolate",
+        "title newline",
+        "description escape",
+        "description BOM",
+        "label bidi override",
+        "label NUL",
+    ],
+)
 def test_unclean_text_is_422_naming_the_field_and_nothing_is_created(api, guild, fields, named):
     admin = api.register()
     refused = create(api, guild, admin, **fields)
@@ -35,8 +46,14 @@ def test_unclean_text_is_422_naming_the_field_and_nothing_is_created(api, guild,
 
 def test_accents_emoji_markdown_and_multi_line_descriptions_are_kept(api, guild):
     admin = api.register()
-    created = create(api, guild, admin, title="Clássico **Gre-Nal** ⚽", description="Quem vence?\n\t- casa\n- fora",
-                     outcomes=["Grêmio 🇧🇷", "Inter _colorado_", "Empate"])
+    created = create(
+        api,
+        guild,
+        admin,
+        title="Clássico **Gre-Nal** ⚽",
+        description="Quem vence?\n\t- casa\n- fora",
+        outcomes=["Grêmio 🇧🇷", "Inter _colorado_", "Empate"],
+    )
     assert created.status_code == 201, created.text
     event = created.json()
     assert event["title"] == "Clássico **Gre-Nal** ⚽" and event["description"] == "Quem vence?\n\t- casa\n- fora"

@@ -33,8 +33,9 @@ def test_twenty_concurrent_settles_pay_exactly_once(api: Stack, guild: int):
     for index, member in enumerate(members):
         assert api.bet(guild, event, member, 100 + index, position=1 + index % 2).status_code == 201
     url = f"{api.bets.base_url}/guilds/{guild}/events/{event['id']}/settle"
-    responses = fire_together(20, lambda client, _: client.post(
-        url, json={"actor_id": str(admin), **ADMIN, "position": 1}))
+    responses = fire_together(
+        20, lambda client, _: client.post(url, json={"actor_id": str(admin), **ADMIN, "position": 1})
+    )
 
     assert Counter(r.status_code for r in responses) == {200: 20}, [r.text for r in responses]
     assert sum("Idempotent-Replayed" not in r.headers for r in responses) == 1
@@ -55,9 +56,14 @@ def test_fifty_concurrent_bets_and_raises_all_land_in_the_escrow(api: Stack, gui
     # 40 members bet once; 10 of them raise at the same moment (50 requests), each with its own key.
     plan = [(members[n], 10 + n, 1 + n % 3) for n in range(40)] + [(members[n], 5, 1 + n % 3) for n in range(10)]
     url = f"{api.bets.base_url}/guilds/{guild}/events/{event['id']}/bets"
-    responses = fire_together(len(plan), lambda client, n: client.post(
-        url, json={"user_id": str(plan[n][0]), "amount": plan[n][1], "position": plan[n][2]},
-        headers={"Idempotency-Key": f"burst-{n}-{new_snowflake()}"}))
+    responses = fire_together(
+        len(plan),
+        lambda client, n: client.post(
+            url,
+            json={"user_id": str(plan[n][0]), "amount": plan[n][1], "position": plan[n][2]},
+            headers={"Idempotency-Key": f"burst-{n}-{new_snowflake()}"},
+        ),
+    )
 
     assert Counter(r.status_code for r in responses) == {201: 50}, [r.text for r in responses if r.status_code != 201]
     staked = sum(amount for _, amount, _ in plan)
@@ -65,8 +71,9 @@ def test_fifty_concurrent_bets_and_raises_all_land_in_the_escrow(api: Stack, gui
     live = api.event(guild, event["id"])
     assert live["total_pool"] == staked and live["bettors"] == 40
     assert api.sql("SELECT count(*), sum(amount) FROM bets WHERE event_id = %s", event["id"]) == [(40, staked)]
-    assert api.sql("SELECT count(*) FROM bet_stakes WHERE event_id = %s AND confirmed_at IS NOT NULL",
-                   event["id"]) == [(50,)]
+    assert api.sql("SELECT count(*) FROM bet_stakes WHERE event_id = %s AND confirmed_at IS NOT NULL", event["id"]) == [
+        (50,)
+    ]
     assert len(api.transactions(guild, "bet_stake")) == 50
     assert sum(api.balance(guild, member) for member in members) == 40_000 - staked
     api.assert_books_balanced(guild)
@@ -88,8 +95,11 @@ def test_bets_racing_a_settle_either_land_before_it_or_are_refused(api: Stack, g
         if n == 7:
             return client.post(settle_url, json={"actor_id": str(admin), **ADMIN, "position": 1})
         member = members[n if n < 7 else n - 1]
-        return client.post(bet_url, json={"user_id": str(member), "amount": 50, "position": 1 + n % 2},
-                           headers={"Idempotency-Key": f"race-{n}-{new_snowflake()}"})
+        return client.post(
+            bet_url,
+            json={"user_id": str(member), "amount": 50, "position": 1 + n % 2},
+            headers={"Idempotency-Key": f"race-{n}-{new_snowflake()}"},
+        )
 
     responses = fire_together(16, send)
     assert responses[7].status_code == 200, responses[7].text

@@ -19,8 +19,10 @@ def while_down(api: Stack, mode: str, call, seconds: float = 0.0):
 
 
 def stake_keys(api: Stack, event_id: int) -> list[str]:
-    return [f"bet:stake:{stake_id}" for (stake_id,) in api.sql(
-        "SELECT id FROM bet_stakes WHERE event_id = %s ORDER BY id", event_id)]
+    return [
+        f"bet:stake:{stake_id}"
+        for (stake_id,) in api.sql("SELECT id FROM bet_stakes WHERE event_id = %s ORDER BY id", event_id)
+    ]
 
 
 @pytest.mark.parametrize(("mode", "applied"), MODES)
@@ -30,8 +32,9 @@ def test_a_lost_stake_is_completed_once_by_a_retry_with_the_same_key(api: Stack,
     lost = while_down(api, mode, lambda: api.bet(guild, event, member, 40, key=f"lost-{guild}"))
     assert lost.status_code == 503 and lost.json()["code"] == "stake_pending", lost.text
     assert len(api.transactions(guild, "bet_stake")) == applied
-    assert api.sql("SELECT count(*) FROM bet_stakes WHERE event_id = %s AND confirmed_at IS NULL",
-                   event["id"]) == [(1,)]
+    assert api.sql("SELECT count(*) FROM bet_stakes WHERE event_id = %s AND confirmed_at IS NULL", event["id"]) == [
+        (1,)
+    ]
     assert api.event(guild, event["id"])["total_pool"] == 0, "a pending stake is not in the pool yet"
     pending = api.bets.get(f"/guilds/{guild}/members/{member}/bets").json()["items"][0]
     assert (pending["amount"], pending["pending_amount"], pending["result"]) == (0, 40, "pending")
@@ -48,8 +51,9 @@ def test_a_timed_out_stake_is_completed_by_a_replay(api: Stack, guild: int):
     admin, member = api.register(), api.register(100, guild)
     event = api.create_event(guild, admin)
     started = time.monotonic()
-    slow = while_down(api, "delay", lambda: api.bet(guild, event, member, 25, key=f"slow-{guild}"),
-                      seconds=LEDGER_TIMEOUT_S + 1)
+    slow = while_down(
+        api, "delay", lambda: api.bet(guild, event, member, 25, key=f"slow-{guild}"), seconds=LEDGER_TIMEOUT_S + 1
+    )
     assert slow.status_code == 503 and time.monotonic() - started < LEDGER_TIMEOUT_S + 1
     assert api.bet(guild, event, member, 25, key=f"slow-{guild}").status_code == 200
     assert len(api.transactions(guild, "bet_stake")) == 1 and api.escrow(guild, event["id"]) == 25
@@ -108,8 +112,9 @@ def test_a_settle_completes_stakes_still_pending_before_paying(api: Stack, guild
     assert settled.status_code == 200, settled.text
     assert (settled.json()["paid_out"], settled.json()["escrow_balance"]) == (100, 0)
     assert (api.balance(guild, early), api.balance(guild, late)) == (40, 160)
-    assert api.sql("SELECT count(*) FROM bet_stakes WHERE event_id = %s AND confirmed_at IS NULL",
-                   event["id"]) == [(0,)]
+    assert api.sql("SELECT count(*) FROM bet_stakes WHERE event_id = %s AND confirmed_at IS NULL", event["id"]) == [
+        (0,)
+    ]
     api.assert_books_balanced(guild)
 
 
@@ -118,8 +123,11 @@ def test_a_pending_stake_the_ledger_then_refuses_leaves_no_bet(api: Stack, guild
     event = api.create_event(guild, admin)
     lost = while_down(api, "refuse", lambda: api.bet(guild, event, member, 90, key=f"spent-{guild}"))
     assert lost.json()["code"] == "stake_pending"
-    api.ledger.post(f"/guilds/{guild}/transfers", headers={"Idempotency-Key": f"spend-{guild}"},
-                    json={"from_user_id": str(member), "to_user_id": str(admin), "amount": 50})
+    api.ledger.post(
+        f"/guilds/{guild}/transfers",
+        headers={"Idempotency-Key": f"spend-{guild}"},
+        json={"from_user_id": str(member), "to_user_id": str(admin), "amount": 50},
+    )
     retry = api.bet(guild, event, member, 90, key=f"spent-{guild}")
     assert retry.status_code == 409 and retry.json()["code"] == "insufficient_funds", retry.text
     assert api.sql("SELECT count(*) FROM bets WHERE event_id = %s", event["id"]) == [(0,)]

@@ -12,11 +12,15 @@ pytestmark = pytest.mark.slow
 def test_create_bet_raise_lock_settle_pays_the_whole_pool(api: Stack, guild: int):
     admin = api.register()
     alice, bob, carol = (api.register(1_000, guild) for _ in range(3))
-    event = api.create_event(guild, admin, ("Brazil", "Argentina", "Draw"), description="final",
-                             closes_at="2099-01-01T00:00:00Z")
+    event = api.create_event(
+        guild, admin, ("Brazil", "Argentina", "Draw"), description="final", closes_at="2099-01-01T00:00:00Z"
+    )
     assert (event["status"], event["total_pool"], event["creator_id"]) == ("open", 0, str(admin))
     assert [(o["position"], o["label"], o["pool"], o["odds"]) for o in event["outcomes"]] == [
-        (1, "Brazil", 0, None), (2, "Argentina", 0, None), (3, "Draw", 0, None)]
+        (1, "Brazil", 0, None),
+        (2, "Argentina", 0, None),
+        (3, "Draw", 0, None),
+    ]
     brazil = event["outcomes"][0]["id"]
 
     placed = api.bet(guild, event, alice, 100, outcome_id=brazil)
@@ -34,7 +38,10 @@ def test_create_bet_raise_lock_settle_pays_the_whole_pool(api: Stack, guild: int
     live = api.event(guild, event["id"])
     assert live["total_pool"] == 380 and live["bettors"] == 3
     assert [(o["pool"], o["bettors"], o["odds"]) for o in live["outcomes"]] == [
-        (180, 2, 2.11), (200, 1, 1.9), (0, 0, None)]
+        (180, 2, 2.11),
+        (200, 1, 1.9),
+        (0, 0, None),
+    ]
     assert api.escrow(guild, event["id"]) == 380
 
     locked = api.bets.post(f"/guilds/{guild}/events/{event['id']}/lock", json={"actor_id": str(admin), **ADMIN})
@@ -49,25 +56,33 @@ def test_create_bet_raise_lock_settle_pays_the_whole_pool(api: Stack, guild: int
     assert body["event"]["status"] == "settled" and body["event"]["winning_outcome_id"] == brazil
     # 130 × 380 / 180 = 274.44…, 50 × 380 / 180 = 105.55…: the leftover coin goes to the larger remainder.
     assert (api.balance(guild, alice), api.balance(guild, bob), api.balance(guild, carol)) == (
-        1_000 - 130 + 274, 1_000 - 200, 1_000 - 50 + 106)
+        1_000 - 130 + 274,
+        1_000 - 200,
+        1_000 - 50 + 106,
+    )
     assert api.transactions(guild, "bet_settle") == [(f"bet:settle:{event['id']}", 3, 0)]
     assert [key for key, _, _ in api.transactions(guild, "bet_stake")] == [
-        f"bet:stake:{stake_id}" for (stake_id,) in api.sql(
-            "SELECT id FROM bet_stakes WHERE event_id = %s ORDER BY id", event["id"])]
+        f"bet:stake:{stake_id}"
+        for (stake_id,) in api.sql("SELECT id FROM bet_stakes WHERE event_id = %s ORDER BY id", event["id"])
+    ]
     api.assert_books_balanced(guild)
 
     again = api.settle(guild, event["id"], admin, position=1)
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["paid_out"] == 380 and len(api.transactions(guild, "bet_settle")) == 1
-    assert body["top_payouts"] == again.json()["top_payouts"] == [
-        {"user_id": str(alice), "amount": 274}, {"user_id": str(carol), "amount": 106}], "who got how much"
+    assert (
+        body["top_payouts"]
+        == again.json()["top_payouts"]
+        == [{"user_id": str(alice), "amount": 274}, {"user_id": str(carol), "amount": 106}]
+    ), "who got how much"
     other = api.settle(guild, event["id"], admin, position=2)
     assert other.status_code == 409 and other.json()["code"] == "event_settled"
     assert api.cancel(guild, event["id"], admin).json()["code"] == "event_settled"
 
     history = api.bets.get(f"/guilds/{guild}/members/{alice}/bets").json()
     assert [(b["event_id"], b["outcome_label"], b["amount"], b["result"], b["payout"]) for b in history["items"]] == [
-        (event["id"], "Brazil", 130, "won", 274)]
+        (event["id"], "Brazil", 130, "won", 274)
+    ]
     bob_bet = api.bets.get(f"/guilds/{guild}/members/{bob}/bets").json()["items"][0]
     assert (bob_bet["result"], bob_bet["payout"], bob_bet["event_status"]) == ("lost", 0, "settled")
 
@@ -110,20 +125,26 @@ def test_an_event_nobody_bet_on_settles_without_moving_coins(api: Stack, guild: 
     event = api.create_event(guild, admin)
     body = api.settle(guild, event["id"], admin, position=2).json()
     assert (body["outcome"], body["paid_out"], body["transaction_id"], body["escrow_balance"]) == (
-        "no_bets", 0, None, 0)
+        "no_bets",
+        0,
+        None,
+        0,
+    )
     assert body["event"]["status"] == "settled"
 
 
 def test_an_event_locks_itself_at_closes_at(api: Stack, guild: int):
     admin, member = api.register(), api.register(100, guild)
-    closes_at = api.sql("SELECT to_char((now() + interval '1.5 seconds') AT TIME ZONE 'UTC',"
-                        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")[0][0]
+    closes_at = api.sql(
+        "SELECT to_char((now() + interval '1.5 seconds') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    )[0][0]
     event = api.create_event(guild, admin, closes_at=closes_at)
     assert api.bet(guild, event, member, 10).status_code == 201
     time.sleep(1.7)
     assert api.event(guild, event["id"])["status"] == "locked"
     assert api.sql("SELECT status, locked_at = closes_at FROM bet_events WHERE id = %s", event["id"]) == [
-        ("locked", True)]
+        ("locked", True)
+    ]
     refused = api.bet(guild, event, member, 10)
     assert refused.status_code == 409 and refused.json()["code"] == "event_locked"
     listed = api.bets.get(f"/guilds/{guild}/events", params={"status": "locked"}).json()["items"]

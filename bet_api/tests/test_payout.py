@@ -9,9 +9,11 @@ from bet_api.payout import LOST, REFUNDED, WON, Stake, refund_all, settle, split
 MAX_AMOUNT = 10**12
 stakes_strategy = st.lists(
     st.tuples(st.integers(min_value=1, max_value=3), st.integers(min_value=1, max_value=10**9)),
-    min_size=1, max_size=60,
-).map(lambda pairs: [Stake(bet_id=n + 1, outcome_id=outcome, amount=amount)
-                     for n, (outcome, amount) in enumerate(pairs)])
+    min_size=1,
+    max_size=60,
+).map(
+    lambda pairs: [Stake(bet_id=n + 1, outcome_id=outcome, amount=amount) for n, (outcome, amount) in enumerate(pairs)]
+)
 
 
 @given(stakes_strategy, st.integers(min_value=1, max_value=3))
@@ -35,8 +37,10 @@ def test_payouts_sum_to_the_pool_and_stay_within_one_coin_of_fair(stakes, winner
             assert (result.result, result.payout) == (LOST, 0)
 
 
-@given(st.lists(st.integers(min_value=1, max_value=MAX_AMOUNT), min_size=1, max_size=40),
-       st.integers(min_value=0, max_value=MAX_AMOUNT))
+@given(
+    st.lists(st.integers(min_value=1, max_value=MAX_AMOUNT), min_size=1, max_size=40),
+    st.integers(min_value=0, max_value=MAX_AMOUNT),
+)
 def test_split_pool_is_exact_for_huge_amounts(amounts, extra):
     winners = [Stake(n + 1, 1, amount) for n, amount in enumerate(amounts)]
     pool = sum(amounts) + extra

@@ -6,8 +6,12 @@ from bet_api.balance_client import Leg, Move, escrow_code
 from bet_api.settings import BetSettings
 from service_kit.settings import SettingsError, load_settings
 
-BASE = {"DATABASE_URL": "postgresql://u@h/db", "BOT_API_TOKEN": "b" * 16, "BET_API_TOKEN": "x" * 16,
-        "BALANCE_API_URL": "http://b:5000"}
+BASE = {
+    "DATABASE_URL": "postgresql://u@h/db",
+    "BOT_API_TOKEN": "b" * 16,
+    "BET_API_TOKEN": "x" * 16,
+    "BALANCE_API_URL": "http://b:5000",
+}
 
 
 def test_defaults_and_waits(monkeypatch):
@@ -18,12 +22,15 @@ def test_defaults_and_waits(monkeypatch):
     assert settings.stake_lock_wait_s == 5.0 and settings.settle_lock_wait_s == 40.0
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"BALANCE_API_SETTLE_TIMEOUT_S": "1", "BALANCE_API_TIMEOUT_S": "2"}, "BALANCE_API_SETTLE_TIMEOUT_S"),
-    ({"BALANCE_API_URL": "balance-api:5000"}, "BALANCE_API_URL"),
-    ({"BALANCE_API_TIMEOUT_S": "0"}, "BALANCE_API_TIMEOUT_S"),
-    ({"BET_API_TOKEN": "too-short"}, "BET_API_TOKEN: Value error, must be at least 16 characters"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"BALANCE_API_SETTLE_TIMEOUT_S": "1", "BALANCE_API_TIMEOUT_S": "2"}, "BALANCE_API_SETTLE_TIMEOUT_S"),
+        ({"BALANCE_API_URL": "balance-api:5000"}, "BALANCE_API_URL"),
+        ({"BALANCE_API_TIMEOUT_S": "0"}, "BALANCE_API_TIMEOUT_S"),
+        ({"BET_API_TOKEN": "too-short"}, "BET_API_TOKEN: Value error, must be at least 16 characters"),
+    ],
+)
 def test_bad_settings_stop_start_up_with_the_variable_named(monkeypatch, extra, message):
     for name, value in {**BASE, **extra}.items():
         monkeypatch.setenv(name, value)
@@ -32,7 +39,16 @@ def test_bad_settings_stop_start_up_with_the_variable_named(monkeypatch, extra, 
 
 
 def test_a_move_body_is_what_balance_api_takes():
-    move = Move(key="bet:stake:7", guild_id=5, kind="bet_stake", reason="r" * 300,
-                legs=[Leg(-10, discord_id=42), Leg(10, system=escrow_code(3))])
-    assert move.body() == {"guild_id": "5", "kind": "bet_stake", "reason": "r" * 200, "postings": [
-        {"user_id": "42", "amount": -10}, {"system": "escrow:bet:3", "amount": 10}]}
+    move = Move(
+        key="bet:stake:7",
+        guild_id=5,
+        kind="bet_stake",
+        reason="r" * 300,
+        legs=[Leg(-10, discord_id=42), Leg(10, system=escrow_code(3))],
+    )
+    assert move.body() == {
+        "guild_id": "5",
+        "kind": "bet_stake",
+        "reason": "r" * 200,
+        "postings": [{"user_id": "42", "amount": -10}, {"system": "escrow:bet:3", "amount": 10}],
+    }

@@ -18,8 +18,9 @@ class BalanceApi(ServiceApi):
         data = await self.http.get(f"/guilds/{guild_id}/members/{user_id}/balance")
         return int(data["balance"])
 
-    async def transfer(self, guild_id: int, from_id: int, to_id: int, amount: int, reason: str | None, *,
-                       key: str) -> Reply:
+    async def transfer(
+        self, guild_id: int, from_id: int, to_id: int, amount: int, reason: str | None, *, key: str
+    ) -> Reply:
         """Member to member; the answer's postings carry each side's balance after."""
         body: dict[str, Any] = {"from_user_id": str(from_id), "to_user_id": str(to_id), "amount": amount}
         if reason:
@@ -28,8 +29,7 @@ class BalanceApi(ServiceApi):
 
     async def statement(self, guild_id: int, user_id: int, *, limit: int, before_id: int | None) -> dict[str, Any]:
         """One page of the member's postings, newest first; `next_before_id` asks for the next one."""
-        return await self.http.get(f"/guilds/{guild_id}/members/{user_id}/statement", limit=limit,
-                                   before_id=before_id)
+        return await self.http.get(f"/guilds/{guild_id}/members/{user_id}/statement", limit=limit, before_id=before_id)
 
     async def leaderboard(self, guild_id: int, *, limit: int, user_id: int) -> dict[str, Any]:
         """The top `limit` and, as `caller`, the rank of `user_id` (null when unranked)."""
@@ -37,8 +37,12 @@ class BalanceApi(ServiceApi):
 
     async def pay_sink(self, guild_id: int, user_id: int, amount: int, *, kind: str, reason: str, key: str) -> Reply:
         """The member pays `amount` into the guild's sink; a negative amount gives coins back from it."""
-        body = {"guild_id": str(guild_id), "kind": kind, "reason": reason,
-                "postings": [{"user_id": str(user_id), "amount": -amount}, {"system": SINK, "amount": amount}]}
+        body = {
+            "guild_id": str(guild_id),
+            "kind": kind,
+            "reason": reason,
+            "postings": [{"user_id": str(user_id), "amount": -amount}, {"system": SINK, "amount": amount}],
+        }
         return await self.http.post("/transactions", body, idempotency_key=key)
 
     async def transaction(self, key: str) -> dict[str, Any] | None:

@@ -29,8 +29,9 @@ class BetApi(ServiceApi):
     def _event(guild_id: int, event_id: int) -> str:
         return f"/guilds/{guild_id}/events/{event_id}"
 
-    async def events(self, guild_id: int, *, status: str | None = None, limit: int,
-                     before_id: int | None = None) -> dict[str, Any]:
+    async def events(
+        self, guild_id: int, *, status: str | None = None, limit: int, before_id: int | None = None
+    ) -> dict[str, Any]:
         """One page of the guild's events, newest first; `next_before_id` asks for the next one."""
         return await self.http.get(f"/guilds/{guild_id}/events", status=status, limit=limit, before_id=before_id)
 
@@ -38,8 +39,17 @@ class BetApi(ServiceApi):
         """The event with its outcomes, pools and odds."""
         return await self.http.get(self._event(guild_id, event_id))
 
-    async def create_event(self, guild_id: int, actor: Actor, *, title: str, outcomes: list[str],
-                           description: str | None, closes_at: datetime | None, key: str) -> Reply:
+    async def create_event(
+        self,
+        guild_id: int,
+        actor: Actor,
+        *,
+        title: str,
+        outcomes: list[str],
+        description: str | None,
+        closes_at: datetime | None,
+        key: str,
+    ) -> Reply:
         body: dict[str, Any] = {**actor.body(), "title": title, "outcomes": outcomes}
         if description:
             body["description"] = description
@@ -47,8 +57,9 @@ class BetApi(ServiceApi):
             body["closes_at"] = closes_at.isoformat()
         return await self.http.post(f"/guilds/{guild_id}/events", body, idempotency_key=key)
 
-    async def place(self, guild_id: int, event_id: int, *, user_id: int, outcome_id: int, amount: int,
-                    key: str) -> Reply:
+    async def place(
+        self, guild_id: int, event_id: int, *, user_id: int, outcome_id: int, amount: int, key: str
+    ) -> Reply:
         """A stake on one outcome; the answer is the member's whole bet on this event."""
         body = {"user_id": str(user_id), "amount": amount, "outcome_id": outcome_id}
         return await self.http.post(self._event(guild_id, event_id) + "/bets", body, idempotency_key=key)
@@ -65,7 +76,8 @@ class BetApi(ServiceApi):
         """Like settle, every stake refunded."""
         return (await self.http.post(self._event(guild_id, event_id) + "/cancel", actor.body())).data
 
-    async def member_bets(self, guild_id: int, user_id: int, *, limit: int,
-                          before_id: int | None = None) -> dict[str, Any]:
+    async def member_bets(
+        self, guild_id: int, user_id: int, *, limit: int, before_id: int | None = None
+    ) -> dict[str, Any]:
         """One page of the member's bets with their results, newest first."""
         return await self.http.get(f"/guilds/{guild_id}/members/{user_id}/bets", limit=limit, before_id=before_id)

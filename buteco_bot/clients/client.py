@@ -20,4 +20,3 @@ class ClientApi(ServiceApi):
         if name:
             body["display_name"] = name
         return await self.http.post("/users", body)
-

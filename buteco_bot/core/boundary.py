@@ -9,8 +9,17 @@ from urllib.parse import unquote, urlsplit
 
 BOT_TOKEN_ENV = "BOT_API_TOKEN"
 # Variables the bot (or the stack around it) uses for itself: never a plugin's URL or credential.
-RESERVED_ENV = frozenset({"DISCORD_TOKEN", "DATABASE_URL", "TEST_DATABASE_URL", "DISCORD_API_BASE",
-                          "DISCORD_GATEWAY_URL", "COIN_API_TOKEN", "BET_API_TOKEN"})
+RESERVED_ENV = frozenset(
+    {
+        "DISCORD_TOKEN",
+        "DATABASE_URL",
+        "TEST_DATABASE_URL",
+        "DISCORD_API_BASE",
+        "DISCORD_GATEWAY_URL",
+        "COIN_API_TOKEN",
+        "BET_API_TOKEN",
+    }
+)
 RESERVED_PREFIXES = ("POSTGRES_",)
 
 

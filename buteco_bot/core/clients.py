@@ -43,8 +43,9 @@ class Reply:
 class ServiceClient:
     """Bound to one service; retries GETs and keyed POSTs (idempotent) within the manifest's timeout."""
 
-    def __init__(self, session: aiohttp.ClientSession, name: str, base_url: str, token: str | None,
-                 timeout: float) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, name: str, base_url: str, token: str | None, timeout: float
+    ) -> None:
         """`token` is this service's own credential (its manifest's token_env); None sends no Authorization."""
         self.session, self.name, self.base_url = session, name, base_url.rstrip("/")
         self.timeout = timeout
@@ -53,8 +54,15 @@ class ServiceClient:
     def __repr__(self) -> str:
         return f"ServiceClient({self.name!r})"
 
-    async def request(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-                      idempotency_key: str | None = None) -> Reply:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Reply:
         """Send, translating failures into ServiceRefused / ServiceUnavailable; the whole call honours timeout."""
         headers = dict(self._headers)
         if idempotency_key:
@@ -70,20 +78,31 @@ class ServiceClient:
                         transient = isinstance(exc, ServiceUnavailable) or exc.status in RETRY_STATUSES
                         if not (retryable and transient and delay is not None):
                             raise
-                        cause = f"HTTP {exc.status}" if isinstance(exc, ServiceRefused) else \
-                            type(exc.__cause__).__name__ if exc.__cause__ else exc.reason  # never the URL
-                        log.info("retrying plugin %s: %s %s after %s (attempt %d)", self.name, method,
-                                 path.split("?", 1)[0], cause, attempt + 1)
+                        cause = (
+                            f"HTTP {exc.status}"
+                            if isinstance(exc, ServiceRefused)
+                            else type(exc.__cause__).__name__
+                            if exc.__cause__
+                            else exc.reason
+                        )  # never the URL
+                        log.info(
+                            "retrying plugin %s: %s %s after %s (attempt %d)",
+                            self.name,
+                            method,
+                            path.split("?", 1)[0],
+                            cause,
+                            attempt + 1,
+                        )
                         await asyncio.sleep(delay)
         except TimeoutError:
             raise ServiceUnavailable(self.name, f"no answer within {self.timeout:g} s") from None
         raise AssertionError("unreachable")
 
-    async def _once(self, method: str, path: str, json: Any, params: dict[str, str],
-                    headers: dict[str, str]) -> Reply:
+    async def _once(self, method: str, path: str, json: Any, params: dict[str, str], headers: dict[str, str]) -> Reply:
         try:
-            async with self.session.request(method, self.base_url + path, json=json, params=params,
-                                            headers=headers) as response:
+            async with self.session.request(
+                method, self.base_url + path, json=json, params=params, headers=headers
+            ) as response:
                 body = await response.json(content_type=None) if await response.read() else None
                 status = response.status
                 replayed = response.headers.get("Idempotent-Replayed") == "true"

@@ -55,6 +55,7 @@ def _show(value: Any) -> str:
 
 def render_template(template: str, context: Mapping[str, Any]) -> str:
     """`{a.b.0}` looks up JSON data, shown escaped (the manifest's markdown stays); `{{`/`}}` are braces."""
+
     def field(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
@@ -90,41 +91,65 @@ def _plain(value: Any) -> Any:
     return value.id if isinstance(value, (discord.User, discord.Member)) else value
 
 
-def build_command(registry: PluginRegistry, plugin_id: str, spec: DeclarativeCommand,
-                  languages: Mapping[str, str] | None = None) -> app_commands.Command:
+def build_command(
+    registry: PluginRegistry, plugin_id: str, spec: DeclarativeCommand, languages: Mapping[str, str] | None = None
+) -> app_commands.Command:
     """An app_commands.Command whose typed options come from the manifest."""
+
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
         given = {name: _plain(value) for name, value in values.items() if value is not None}
-        builtins = {"guild_id": interaction.guild_id or 0, "user_id": interaction.user.id,
-                    "channel_id": interaction.channel_id or 0, "locale": interaction.locale.value,
-                    "lang": service_language(languages or {}, interaction.locale), "interaction_id": interaction.id}
+        builtins = {
+            "guild_id": interaction.guild_id or 0,
+            "user_id": interaction.user.id,
+            "channel_id": interaction.channel_id or 0,
+            "locale": interaction.locale.value,
+            "lang": service_language(languages or {}, interaction.locale),
+            "interaction_id": interaction.id,
+        }
         in_path = set(PLACEHOLDER.findall(spec.path))
         path = fill_path(spec.path, {**builtins, **given})  # refused before anything is sent or deferred
         await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
         rest = {k: v for k, v in given.items() if k not in in_path}
         body_method = spec.method in ("POST", "PUT", "PATCH")
         reply = await registry.service(plugin_id).request(
-            spec.method, path, json=rest if body_method else None, params=None if body_method else rest,
-            idempotency_key=None if spec.method == "GET" else f"discord:interaction:{interaction.id}")
+            spec.method,
+            path,
+            json=rest if body_method else None,
+            params=None if body_method else rest,
+            idempotency_key=None if spec.method == "GET" else f"discord:interaction:{interaction.id}",
+        )
         data = reply.data if isinstance(reply.data, Mapping) else {"response": reply.data}
         context = {"options": given, "user": interaction.user.display_name, **data}
-        await interaction.followup.send(render_template(spec.response, context) or "…", ephemeral=spec.ephemeral,
-                                        allowed_mentions=discord.AllowedMentions.none())
+        await interaction.followup.send(
+            render_template(spec.response, context) or "…",
+            ephemeral=spec.ephemeral,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
     for option in sorted(spec.options, key=lambda o: not o.required):
         default = inspect.Parameter.empty if option.required else None
-        params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                        annotation=_annotation(option)))
+        params.append(
+            inspect.Parameter(
+                option.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=_annotation(option)
+            )
+        )
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__qualname__ = callback.__name__ = f"declarative_{plugin_id}_{spec.name}"
     callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        o.name: _text(o.description) for o in spec.options}
+        o.name: _text(o.description) for o in spec.options
+    }
     callback.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
         o.name: [app_commands.Choice(name=_text(c.name), value=c.value) for c in o.choices]
-        for o in spec.options if o.choices}
-    return app_commands.Command(name=spec.name, description=_text(spec.description), callback=callback,
-                                extras={"plugin": plugin_id, "declarative": True})
+        for o in spec.options
+        if o.choices
+    }
+    return app_commands.Command(
+        name=spec.name,
+        description=_text(spec.description),
+        callback=callback,
+        extras={"plugin": plugin_id, "declarative": True},
+    )
 
 
 def build_commands(registry: PluginRegistry, manifest: Manifest) -> list[app_commands.Command]:

@@ -50,7 +50,7 @@ def _entry_point_manifest(ep: importlib.metadata.EntryPoint) -> Manifest:
         found: Any = ep.load()
         if callable(found):
             found = found()
-    except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, reported as such
+    except Exception as exc:
         raise ManifestError(source, [f"(load): {type(exc).__name__}: {exc}"]) from None
     if isinstance(found, (str, Path)):
         manifest = load_manifest_file(Path(found))
@@ -62,8 +62,7 @@ def _entry_point_manifest(ep: importlib.metadata.EntryPoint) -> Manifest:
     raise ManifestError(source, [f"(load): expected a dict or a manifest path, got {type(found).__name__}"])
 
 
-def discover(plugins_dir: Path | None, env: Mapping[str, str],
-             first_party: Iterable[str] = ()) -> dict[str, Plugin]:
+def discover(plugins_dir: Path | None, env: Mapping[str, str], first_party: Iterable[str] = ()) -> dict[str, Plugin]:
     """Read every manifest (blocking: call it off the event loop); each one becomes a Plugin whose state says
     whether it may be loaded. Whatever a file does, the failure is that plugin's own."""
     found: dict[str, Plugin] = {}
@@ -71,15 +70,19 @@ def discover(plugins_dir: Path | None, env: Mapping[str, str],
 
     def add(plugin_id: str, source: str, read, package: str | None = None) -> None:
         if plugin_id in found:
-            found[f"{plugin_id}@{source}"] = Plugin(plugin_id, source, None, "failed",
-                                                    f"duplicate id {plugin_id!r}, already defined by "
-                                                    f"{found[plugin_id].source}")
+            found[f"{plugin_id}@{source}"] = Plugin(
+                plugin_id,
+                source,
+                None,
+                "failed",
+                f"duplicate id {plugin_id!r}, already defined by {found[plugin_id].source}",
+            )
             return
         try:
             plugin = Plugin(plugin_id, source, read())
         except ManifestError as exc:
             found[plugin_id] = Plugin(plugin_id, source, None, "failed", str(exc))
-        except Exception as exc:  # noqa: BLE001 - RecursionError, MemoryError, anything a hostile file causes
+        except Exception as exc:
             found[plugin_id] = Plugin(plugin_id, source, None, "failed", f"{source}: (file): {type(exc).__name__}")
         else:
             found[plugin_id] = _configure(plugin, env, plugin_id in trusted, plugins_dir, package)
@@ -106,11 +109,11 @@ def module_refusal(module: str, plugins_dir: Path | None, package: str | None = 
     """Why `module` may not be a command module, decided without importing it; None when it may."""
     if module == CORE_EXTENSION:
         return f"{module} is the bot's core extension"
-    if module.startswith(BOT_EXTENSIONS) or (package is not None and module.split(".")[0] == package):
+    if module.startswith(BOT_EXTENSIONS) or (package is not None and module.split(".", maxsplit=1)[0] == package):
         return None
     if plugins_dir is not None:
         try:
-            spec = importlib.util.find_spec(module.split(".")[0])  # a top-level name: nothing is imported
+            spec = importlib.util.find_spec(module.split(".", maxsplit=1)[0])  # a top-level name: nothing is imported
         except (ImportError, ValueError):
             spec = None
         origin = spec.origin if spec is not None else None
@@ -119,8 +122,9 @@ def module_refusal(module: str, plugins_dir: Path | None, package: str | None = 
     return f"{module} is neither in {BOT_EXTENSIONS}* nor a module in the plugins directory"
 
 
-def _configure(plugin: Plugin, env: Mapping[str, str], first_party: bool, plugins_dir: Path | None,
-               package: str | None) -> Plugin:
+def _configure(
+    plugin: Plugin, env: Mapping[str, str], first_party: bool, plugins_dir: Path | None, package: str | None
+) -> Plugin:
     """Decide failed / disabled / needs-config before anything is imported, and resolve the service URL."""
     manifest, source = plugin.manifest, plugin.source
     if not manifest.enabled:
@@ -132,8 +136,10 @@ def _configure(plugin: Plugin, env: Mapping[str, str], first_party: bool, plugin
         plugin.fail(f"{source}: command_module: {refusal}")
         return plugin
     if token_env == BOT_TOKEN_ENV and not first_party:
-        plugin.fail(f"{source}: service.token_env: {BOT_TOKEN_ENV} is the bot's own credential; only the "
-                    "FIRST_PARTY_PLUGINS may name it (a plugin service gets its own <NAME>_API_TOKEN)")
+        plugin.fail(
+            f"{source}: service.token_env: {BOT_TOKEN_ENV} is the bot's own credential; only the "
+            "FIRST_PARTY_PLUGINS may name it (a plugin service gets its own <NAME>_API_TOKEN)"
+        )
         return plugin
     problem = url_problem(env[url_env]) if env.get(url_env) else None
     if problem:
@@ -144,8 +150,10 @@ def _configure(plugin: Plugin, env: Mapping[str, str], first_party: bool, plugin
         plugin.state, plugin.reason = "needs-config", f"missing environment variable(s): {', '.join(missing)}"
         return plugin
     if token_env and len(env.get(token_env) or "") < MIN_TOKEN_LENGTH:
-        plugin.state, plugin.reason = "needs-config", (f"service.token_env: {token_env} is not set or shorter "
-                                                       f"than {MIN_TOKEN_LENGTH} characters")
+        plugin.state, plugin.reason = (
+            "needs-config",
+            (f"service.token_env: {token_env} is not set or shorter than {MIN_TOKEN_LENGTH} characters"),
+        )
         return plugin
     plugin.url = env.get(url_env) or manifest.service.default_url
     return plugin

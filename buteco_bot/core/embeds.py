@@ -52,9 +52,9 @@ def split_text(text: str, limit: int = MAX_DESCRIPTION) -> list[str]:
                 break
         if not skip and (cut - len(rest[:cut].rstrip("\\"))) % 2:
             cut -= 1  # a hard cut never separates a backslash from the character it escapes
-        chunk, rest = rest[:cut].rstrip(), rest[cut + skip:].lstrip("\n")
+        chunk, rest = rest[:cut].rstrip(), rest[cut + skip :].lstrip("\n")
         if chunk.count(FENCE) % 2:
-            opener = chunk[chunk.rfind(FENCE):].split("\n", 1)[0][:20]
+            opener = chunk[chunk.rfind(FENCE) :].split("\n", 1)[0][:20]
             chunk, rest = f"{chunk}\n{FENCE}", f"{opener}\n{rest}"
         chunks.append(chunk)
     return chunks + ([rest] if rest.strip() else [])
@@ -70,8 +70,9 @@ def group_embeds(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
     return groups
 
 
-def paginate(title: str, fields: list[tuple[str, str]], *, description: str = "",
-             colour: discord.Colour = COLOR) -> list[discord.Embed]:
+def paginate(
+    title: str, fields: list[tuple[str, str]], *, description: str = "", colour: discord.Colour = COLOR
+) -> list[discord.Embed]:
     """Fields spread over as many embeds as needed so none breaks the 25-field / 6000-character limits."""
     title, description = clip(title, MAX_TITLE), clip(description, MAX_DESCRIPTION)
 
@@ -94,17 +95,26 @@ def paginate(title: str, fields: list[tuple[str, str]], *, description: str = ""
 
 def within_limits(embed: discord.Embed) -> bool:
     """True when Discord would accept the embed."""
-    return (len(embed.fields) <= MAX_FIELDS and len(embed) <= MAX_TOTAL
-            and len(embed.description or "") <= MAX_DESCRIPTION
-            and all(len(f.name or "") <= MAX_FIELD_NAME and len(f.value or "") <= MAX_FIELD_VALUE
-                    for f in embed.fields))
+    return (
+        len(embed.fields) <= MAX_FIELDS
+        and len(embed) <= MAX_TOTAL
+        and len(embed.description or "") <= MAX_DESCRIPTION
+        and all(len(f.name or "") <= MAX_FIELD_NAME and len(f.value or "") <= MAX_FIELD_VALUE for f in embed.fields)
+    )
 
 
 class Pager(ErrorReportingView):
     """Prev/Next over embeds; `more` lazily fetches the next page and says whether another follows."""
 
-    def __init__(self, owner_id: int, pages: list[discord.Embed], *, more: MorePages | None = None,
-                 refusal: str = "This is not yours.", timeout: float = 300) -> None:
+    def __init__(
+        self,
+        owner_id: int,
+        pages: list[discord.Embed],
+        *,
+        more: MorePages | None = None,
+        refusal: str = "This is not yours.",
+        timeout: float = 300,
+    ) -> None:
         super().__init__(timeout=timeout)
         self.owner_id, self.pages, self.more, self.refusal = owner_id, pages, more, refusal
         self.index = 0

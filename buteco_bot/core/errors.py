@@ -35,8 +35,9 @@ def describe(error: BaseException, locale: discord.Locale | str, service_names: 
     if isinstance(error, ServiceRefused):
         if isinstance(catalog("en-US")["replies"]["errors"].get(error.code), str):
             return t(locale, f"errors.{error.code}")
-        return t(locale, "errors.service_error", service=names.get(error.service, error.service),
-                 detail=escape(error.detail))
+        return t(
+            locale, "errors.service_error", service=names.get(error.service, error.service), detail=escape(error.detail)
+        )
     if isinstance(error, (app_commands.MissingPermissions, app_commands.BotMissingPermissions)):
         return t(locale, "errors.forbidden")
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -49,11 +50,15 @@ def describe(error: BaseException, locale: discord.Locale | str, service_names: 
     return t(locale, "errors.unexpected")
 
 
-async def reply_error(interaction: discord.Interaction, error: BaseException,
-                      service_names: dict[str, str] | None = None) -> None:
+async def reply_error(
+    interaction: discord.Interaction, error: BaseException, service_names: dict[str, str] | None = None
+) -> None:
     """Send the error as an ephemeral embed, whether or not the interaction was already acknowledged."""
-    embed = discord.Embed(title=t(interaction.locale, "errors.title"),
-                          description=describe(error, interaction.locale, service_names), colour=ERROR_COLOUR)
+    embed = discord.Embed(
+        title=t(interaction.locale, "errors.title"),
+        description=describe(error, interaction.locale, service_names),
+        colour=ERROR_COLOUR,
+    )
     try:
         if interaction.response.is_done():
             await interaction.followup.send(embed=embed, ephemeral=True)

@@ -34,8 +34,9 @@ async def check_one(session: aiohttp.ClientSession, plugin: Plugin) -> ServiceHe
     started = time.perf_counter()
 
     def result(status: Status, version: str | None = None, detail: str | None = None) -> ServiceHealth:
-        return ServiceHealth(plugin.id, health.critical, status, (time.perf_counter() - started) * 1000,
-                             version, detail)
+        return ServiceHealth(
+            plugin.id, health.critical, status, (time.perf_counter() - started) * 1000, version, detail
+        )
 
     try:
         async with asyncio.timeout(health.timeout):
@@ -50,8 +51,7 @@ async def check_one(session: aiohttp.ClientSession, plugin: Plugin) -> ServiceHe
     reported = str(body.get("status", "ok" if response.status < 400 else "error"))
     if response.status >= 400 or reported not in ("ok", "up", "degraded"):
         return result("down", version, f"HTTP {response.status} {reported}")
-    return result("degraded" if reported == "degraded" else "up", version,
-                  reported if reported == "degraded" else None)
+    return result("degraded" if reported == "degraded" else "up", version, reported if reported == "degraded" else None)
 
 
 async def check_all(registry: PluginRegistry) -> list[ServiceHealth]:

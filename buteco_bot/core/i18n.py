@@ -69,8 +69,9 @@ def _command_path(context: app_commands.TranslationContextTypes) -> list[str] | 
 class CatalogTranslator(app_commands.Translator):
     """Strings carrying `translations={...}` (manifests) win; otherwise the catalog of the locale answers."""
 
-    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
-                        context: app_commands.TranslationContextTypes) -> str | None:
+    async def translate(
+        self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
+    ) -> str | None:
         if locale.value not in LOCALES or locale.value == DEFAULT_LOCALE:
             return None
         translations = string.extras.get("translations")
@@ -86,8 +87,9 @@ async def translated_description(tree: app_commands.CommandTree, command: Any, l
     translator = tree.translator
     if translator is not None and locale != DEFAULT_LOCALE:
         context = app_commands.TranslationContext(Where.command_description, command)
-        found = await translator.translate(command._locale_description or app_commands.locale_str(command.description),
-                                           discord.Locale(locale), context)
+        found = await translator.translate(
+            command._locale_description or app_commands.locale_str(command.description), discord.Locale(locale), context
+        )
         if found:
             return found
     return command.description

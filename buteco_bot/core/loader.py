@@ -57,8 +57,9 @@ class PluginLoader:
         """Re-read manifests and reload extensions (a failed reload keeps the previous version running)."""
         fresh = await self.discover()
         self._remove_declarative()
-        wanted = {p.manifest.command_module for p in fresh.values()
-                  if p.state == "loaded" and p.manifest.command_module}
+        wanted = {
+            p.manifest.command_module for p in fresh.values() if p.state == "loaded" and p.manifest.command_module
+        }
         for module in list(self.registry.module_owner):
             if module not in wanted and module in self.bot.extensions:
                 await self.bot.unload_extension(module)
@@ -72,7 +73,7 @@ class PluginLoader:
         """One plugin's unexpected error is its own failure; the others still load."""
         try:
             await self._load(plugin)
-        except Exception as exc:  # noqa: BLE001 - reported as the plugin's state, never raised into start-up
+        except Exception as exc:
             plugin.fail(f"{plugin.source}: {_reason(exc)}")
             self.registry.disconnect(plugin.id)
             log.warning("plugin %s failed to load: %s", plugin.id, plugin.reason)

@@ -55,8 +55,9 @@ class Service(Strict):
     default_url: str = Field(max_length=2000)
     token_env: str | None = Field(default=None, pattern=ENV_NAME)
     timeout: float = Field(default=2.5, gt=0, le=30)
-    languages: Annotated[dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,35}$")]],
-                         BeforeValidator(_known_locales)] = Field(default_factory=dict)
+    languages: Annotated[
+        dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,35}$")]], BeforeValidator(_known_locales)
+    ] = Field(default_factory=dict)
 
     @field_validator("url_env")
     @classmethod
@@ -157,19 +158,27 @@ class DeclarativeCommand(Strict):
             raise ValueError("path must not contain . or .. segments")
         size = synced_size(self)
         if size > MAX_COMMAND_CHARS:
-            raise ValueError(f"names, descriptions and choices add up to {size} characters; "
-                             f"Discord accepts at most {MAX_COMMAND_CHARS} per command")
+            raise ValueError(
+                f"names, descriptions and choices add up to {size} characters; "
+                f"Discord accepts at most {MAX_COMMAND_CHARS} per command"
+            )
         return self
 
 
 def synced_size(command: DeclarativeCommand) -> int:
     """What Discord counts against its 4000 characters: the longest localization of each text."""
+
     def longest(text: dict[str, str]) -> int:
         return max(len(v) for v in text.values())
 
-    return len(command.name) + longest(command.description) + sum(
-        len(o.name) + longest(o.description) + sum(longest(c.name) + len(str(c.value)) for c in o.choices)
-        for o in command.options)
+    return (
+        len(command.name)
+        + longest(command.description)
+        + sum(
+            len(o.name) + longest(o.description) + sum(longest(c.name) + len(str(c.value)) for c in o.choices)
+            for o in command.options
+        )
+    )
 
 
 class Manifest(Strict):
@@ -211,8 +220,13 @@ def parse_manifest(data: dict[str, Any], source: str, expected_id: str) -> Manif
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
-        raise ManifestError(source, [f"{'.'.join(map(str, e['loc'])) or '(root)'}: "
-                                     f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()[:10]]) from None
+        raise ManifestError(
+            source,
+            [
+                f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()[:10]
+            ],
+        ) from None
     except (RecursionError, MemoryError) as exc:
         raise ManifestError(source, [f"(root): too complex to validate ({type(exc).__name__})"]) from None
 

@@ -40,13 +40,14 @@ def escape(text: object) -> str:
 
 def neutralize(text: str) -> str:
     """Markdown the author meant (AI answers) kept; mentions and masked links defused outside code."""
+
     def defuse(part: str) -> str:
         part = MASKED_LINK.sub(r"\\[", MENTION.sub(r"\\<", part))
         return EVERYONE.sub(lambda m: f"@{ZWSP}{m[1]}", part)
 
     pieces, last = [], 0
     for code in CODE.finditer(text):
-        pieces += [defuse(text[last:code.start()]), code[0]]
+        pieces += [defuse(text[last : code.start()]), code[0]]
         last = code.end()
     return "".join(pieces + [defuse(text[last:])])
 
@@ -63,8 +64,7 @@ def clip(text: str, limit: int) -> str:
 
 def clean_line(text: str) -> str:
     """A Discord name or line as the services accept it: what they would refuse is dropped."""
-    return "".join(char for char in text
-                   if char not in _BIDI and unicodedata.category(char) not in _REFUSED_CATEGORIES)
+    return "".join(char for char in text if char not in _BIDI and unicodedata.category(char) not in _REFUSED_CATEGORIES)
 
 
 def clean_text(text: str) -> str:

@@ -30,8 +30,11 @@ Prompt = app_commands.Range[str, 1, 4000]
 MAX_PARTS = 3
 ATTACH_ABOVE = 12_000
 PREVIEW = 1_000
-FAILURES = {"provider_unconfigured": "ask.unconfigured", "provider_rate_limited": "ask.rate_limited",
-            "content_blocked": "ask.blocked"}
+FAILURES = {
+    "provider_unconfigured": "ask.unconfigured",
+    "provider_rate_limited": "ask.rate_limited",
+    "content_blocked": "ask.blocked",
+}
 Key = tuple[int, int]
 REASON = "/ask"
 
@@ -125,12 +128,14 @@ class Ask(commands.Cog):
         await ensure_registered(self.bot, interaction.user)
         user_id = interaction.user.id
         try:
-            reply = await self.ledger.pay_sink(guild_id, user_id, cost, kind="ai_usage", reason=REASON,
-                                               key=f"{money_key(interaction.id)}:charge")
+            reply = await self.ledger.pay_sink(
+                guild_id, user_id, cost, kind="ai_usage", reason=REASON, key=f"{money_key(interaction.id)}:charge"
+            )
         except ServiceRefused as exc:
             if exc.code == "insufficient_funds":
-                raise UserFacingError("ask.insufficient", cost=coins(cost),
-                                      balance=coins(int(exc.body.get("balance", 0)))) from exc
+                raise UserFacingError(
+                    "ask.insufficient", cost=coins(cost), balance=coins(int(exc.body.get("balance", 0)))
+                ) from exc
             if _transient(exc):
                 await self._refund(interaction, guild_id, cost)
             raise
@@ -157,8 +162,9 @@ class Ask(commands.Cog):
         """Refund only a charge the ledger really has, under its own key, so no retry ever pays twice."""
         if await self.ledger.transaction(f"{charge.key}:charge") is None:
             return False
-        await self.ledger.pay_sink(charge.guild_id, charge.user_id, -charge.cost, kind="ai_refund", reason=REASON,
-                                   key=f"{charge.key}:refund")
+        await self.ledger.pay_sink(
+            charge.guild_id, charge.user_id, -charge.cost, kind="ai_refund", reason=REASON, key=f"{charge.key}:refund"
+        )
         return True
 
     async def _refund_later(self, charge: Charge) -> None:
@@ -179,8 +185,17 @@ class Ask(commands.Cog):
             raise
         log.error("refund %s:refund gave up; POST it to balance_api with that key", key)
 
-    async def _deliver(self, interaction: discord.Interaction, prompt: str, text: str, model: str, private: bool, *,
-                       cost: int, balance: int | None) -> None:
+    async def _deliver(
+        self,
+        interaction: discord.Interaction,
+        prompt: str,
+        text: str,
+        model: str,
+        private: bool,
+        *,
+        cost: int,
+        balance: int | None,
+    ) -> None:
         """Embeds within Discord's limits, split at paragraphs, or a Markdown file when the answer is too long."""
         locale = interaction.locale
         shown = neutralize(text)  # the answer keeps its Markdown, not its mentions or masked links
@@ -194,8 +209,11 @@ class Ask(commands.Cog):
         for number, embed in enumerate(embeds, 1):
             embed.set_footer(text=footer + (f" · {number}/{len(embeds)}" if len(embeds) > 1 else "") or None)
         if not private:
-            status = t(locale, "ask.posted", cost=coins(cost), balance=coins(balance)) if balance is not None \
+            status = (
+                t(locale, "ask.posted", cost=coins(cost), balance=coins(balance))
+                if balance is not None
                 else t(locale, "ask.posted_free")
+            )
             await interaction.edit_original_response(content=status)
         file = discord.File(io.BytesIO(text.encode()), filename="answer.md") if attached else None
         for index, group in enumerate(group_embeds(embeds)):

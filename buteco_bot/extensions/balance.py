@@ -42,15 +42,18 @@ def _when(value: str) -> str:
 def statement_line(item: dict[str, Any], locale: str) -> str:
     """One posting; the reason is another member's text, so it is escaped and kept short enough for ten a page."""
     reason = f" — {clip(escape(item['reason']), REASON_SHOWN)}" if item.get("reason") else ""
-    return (f"`{item['amount']:+,}` {t(locale, 'kinds.' + item['kind'], default=escape(item['kind']))}{reason} · "
-            f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · {_when(item['created_at'])}")
+    return (
+        f"`{item['amount']:+,}` {t(locale, 'kinds.' + item['kind'], default=escape(item['kind']))}{reason} · "
+        f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · {_when(item['created_at'])}"
+    )
 
 
 class ConfirmTransfer(ErrorReportingView):
     """Confirm/Cancel for a large transfer; only the sender may click, and a repeat click moves nothing."""
 
-    def __init__(self, sender_id: int, locale: str, move: Callable[[], Awaitable[Reply]],
-                 describe: Callable[[Reply], str]) -> None:
+    def __init__(
+        self, sender_id: int, locale: str, move: Callable[[], Awaitable[Reply]], describe: Callable[[Reply], str]
+    ) -> None:
         super().__init__(timeout=300)
         self.sender_id, self.locale, self.move, self.describe = sender_id, locale, move, describe
         self.lock = asyncio.Lock()
@@ -99,8 +102,9 @@ class Balance(commands.Cog):
     @app_commands.command(name="transfer", description="Send coins to another member")
     @app_commands.describe(member="Who receives the coins", amount="How many coins", reason="Why (optional)")
     @app_commands.guild_only()
-    async def transfer(self, interaction: discord.Interaction, member: discord.Member, amount: Amount,
-                       reason: Reason | None = None) -> None:
+    async def transfer(
+        self, interaction: discord.Interaction, member: discord.Member, amount: Amount, reason: Reason | None = None
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, sender, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
         if member.id == sender.id:
@@ -115,8 +119,13 @@ class Balance(commands.Cog):
         def describe(reply: Reply) -> str:
             mine = next((p for p in reply.data["postings"] if p["user_id"] == str(sender.id)), None)
             done = "transfer.replayed" if reply.replayed else "transfer.done"
-            return t(locale, done, amount=coins(amount), name=escape(member.display_name),
-                     balance=coins(mine["balance_after"]) if mine else "?")
+            return t(
+                locale,
+                done,
+                amount=coins(amount),
+                name=escape(member.display_name),
+                balance=coins(mine["balance_after"]) if mine else "?",
+            )
 
         if amount > self.settings.transfer_confirm_above:
             view = ConfirmTransfer(sender.id, locale, move, describe)
@@ -139,8 +148,11 @@ class Balance(commands.Cog):
             data = await self.ledger.statement(guild_id, user.id, limit=STATEMENT_PAGE, before_id=cursor["before_id"])
             cursor["before_id"] = data.get("next_before_id")
             lines = [statement_line(item, locale) for item in data["items"]]
-            embed = discord.Embed(title=t(locale, "statement.title"), colour=COLOR,
-                                  description=clip("\n".join(lines), MAX_DESCRIPTION) or t(locale, "statement.empty"))
+            embed = discord.Embed(
+                title=t(locale, "statement.title"),
+                colour=COLOR,
+                description=clip("\n".join(lines), MAX_DESCRIPTION) or t(locale, "statement.empty"),
+            )
             return embed, cursor["before_id"] is not None
 
         first, more = await page()
@@ -155,13 +167,21 @@ class Balance(commands.Cog):
         guild_id, user, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
         await ensure_registered(self.bot, user)
         data = await self.ledger.leaderboard(guild_id, limit=10, user_id=user.id)
-        lines = [f"**{row['rank']}.** {escape(row.get('display_name') or row['user_id'])}"
-                 f" — {coins(row['balance'])}" for row in data["items"]]
-        embed = discord.Embed(title=t(locale, "leaderboard.title"), colour=COLOR,
-                              description="\n".join(lines) or t(locale, "leaderboard.empty"))
+        lines = [
+            f"**{row['rank']}.** {escape(row.get('display_name') or row['user_id'])} — {coins(row['balance'])}"
+            for row in data["items"]
+        ]
+        embed = discord.Embed(
+            title=t(locale, "leaderboard.title"),
+            colour=COLOR,
+            description="\n".join(lines) or t(locale, "leaderboard.empty"),
+        )
         caller = data.get("caller")
-        embed.set_footer(text=t(locale, "leaderboard.you", rank=caller["rank"], balance=coins(caller["balance"]))
-                         if caller else t(locale, "leaderboard.unranked"))
+        embed.set_footer(
+            text=t(locale, "leaderboard.you", rank=caller["rank"], balance=coins(caller["balance"]))
+            if caller
+            else t(locale, "leaderboard.unranked")
+        )
         await interaction.followup.send(embed=embed, ephemeral=True)
 
 

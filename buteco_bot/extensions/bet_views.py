@@ -43,8 +43,11 @@ def parse_stake(text: str) -> int:
 def friendly(error: ServiceRefused, event: dict[str, Any]) -> Exception:
     """Refusals whose message needs numbers or names that only this event and the error body know."""
     if error.code == "insufficient_funds":
-        return UserFacingError("bets.insufficient_funds", balance=coins(int(error.body.get("balance") or 0)),
-                               needed=coins(int(error.body.get("needed") or 0)))
+        return UserFacingError(
+            "bets.insufficient_funds",
+            balance=coins(int(error.body.get("balance") or 0)),
+            needed=coins(int(error.body.get("needed") or 0)),
+        )
     if error.code == "already_backing_other_outcome":
         label = next((o["label"] for o in event["outcomes"] if o["id"] == error.body.get("outcome_id")), "?")
         return UserFacingError("bets.other_outcome", label=escape(label))
@@ -73,8 +76,11 @@ class OutcomePicker(OwnedView):
         super().__init__(bot, owner_id, locale)
         self.guild_id, self.event = guild_id, event
         for index, outcome in enumerate(event["outcomes"]):
-            button = discord.ui.Button(label=clip(f"{outcome['position']}. {outcome['label']}", 80),
-                                       style=discord.ButtonStyle.primary, row=index // ROW)
+            button = discord.ui.Button(
+                label=clip(f"{outcome['position']}. {outcome['label']}", 80),
+                style=discord.ButtonStyle.primary,
+                row=index // ROW,
+            )
             button.callback = partial(self.pick, outcome)
             self.add_item(button)
 
@@ -88,8 +94,12 @@ class StakeModal(discord.ui.Modal):
     def __init__(self, picker: OutcomePicker, outcome: dict[str, Any]) -> None:
         super().__init__(title=clip(t(picker.locale, "bets.modal_title", label=outcome["label"]), 45), timeout=600)
         self.picker, self.outcome = picker, outcome
-        self.stake = discord.ui.TextInput(label=clip(t(picker.locale, "bets.stake_label"), 45), custom_id="stake",
-                                          placeholder=t(picker.locale, "bets.stake_placeholder"), max_length=20)
+        self.stake = discord.ui.TextInput(
+            label=clip(t(picker.locale, "bets.stake_label"), 45),
+            custom_id="stake",
+            placeholder=t(picker.locale, "bets.stake_placeholder"),
+            max_length=20,
+        )
         self.add_item(self.stake)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -102,8 +112,9 @@ class StakeModal(discord.ui.Modal):
         outcome = next(o for o in event["outcomes"] if o["id"] == self.outcome["id"])
         confirm = ConfirmBet(picker, event, outcome, amount, money_key(interaction.id))
         picker.stop()
-        await interaction.edit_original_response(content=None, embed=preview_embed(event, outcome, amount,
-                                                                                   picker.locale), view=confirm)
+        await interaction.edit_original_response(
+            content=None, embed=preview_embed(event, outcome, amount, picker.locale), view=confirm
+        )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await reply_error(interaction, error, service_names(interaction.client, interaction.locale))
@@ -112,8 +123,9 @@ class StakeModal(discord.ui.Modal):
 class ConfirmBet(OwnedView):
     """Confirm/Cancel the previewed stake; the key is the form's submission, so a double click moves it once."""
 
-    def __init__(self, picker: OutcomePicker, event: dict[str, Any], outcome: dict[str, Any], amount: int,
-                 key: str) -> None:
+    def __init__(
+        self, picker: OutcomePicker, event: dict[str, Any], outcome: dict[str, Any], amount: int, key: str
+    ) -> None:
         super().__init__(picker.bot, picker.owner_id, picker.locale)
         self.guild_id, self.event, self.outcome, self.amount, self.key = picker.guild_id, event, outcome, amount, key
         self.lock = asyncio.Lock()
@@ -127,9 +139,14 @@ class ConfirmBet(OwnedView):
         async with self.lock:
             if self.placed is None:
                 try:
-                    self.placed = await self.bets.place(self.guild_id, self.event["id"], user_id=self.owner_id,
-                                                        outcome_id=self.outcome["id"], amount=self.amount,
-                                                        key=self.key)
+                    self.placed = await self.bets.place(
+                        self.guild_id,
+                        self.event["id"],
+                        user_id=self.owner_id,
+                        outcome_id=self.outcome["id"],
+                        amount=self.amount,
+                        key=self.key,
+                    )
                 except ServiceRefused as exc:
                     raise friendly(exc, self.event) from exc
         self.stop()
@@ -154,13 +171,18 @@ class AdminPrompt(ErrorReportingView):
         self.message: discord.Message | None = None
         if action == "settle":
             for index, outcome in enumerate(event["outcomes"]):
-                self._button(f"{outcome['position']}. {outcome['label']}", discord.ButtonStyle.primary, index // ROW,
-                             partial(self.close, outcome["id"]))
+                self._button(
+                    f"{outcome['position']}. {outcome['label']}",
+                    discord.ButtonStyle.primary,
+                    index // ROW,
+                    partial(self.close, outcome["id"]),
+                )
         else:
             self._button(t(locale, "bets.cancel_confirm"), discord.ButtonStyle.danger, 0, partial(self.close, None))
         if len(self.children) < 25:
-            self._button(t(locale, "bets.keep_button"), discord.ButtonStyle.secondary, len(self.children) // ROW,
-                         self.dismiss)
+            self._button(
+                t(locale, "bets.keep_button"), discord.ButtonStyle.secondary, len(self.children) // ROW, self.dismiss
+            )
 
     def _button(self, label: str, style: discord.ButtonStyle, row: int, callback: Click) -> None:
         button = discord.ui.Button(label=clip(label, 80), style=style, row=row)
@@ -198,4 +220,3 @@ class AdminPrompt(ErrorReportingView):
                 await self.message.edit(view=None)
             except discord.HTTPException:
                 log.info("could not remove the expired buttons of event %s", self.event["id"])
-

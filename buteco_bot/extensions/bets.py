@@ -58,8 +58,7 @@ async def event_choices(interaction: discord.Interaction, current: str) -> list[
     typed = str(current or "").strip().casefold()
     wanted, by_id = typed.lstrip("#"), typed.startswith("#")
     events = sorted((e for page in pages for e in page["items"]), key=lambda e: (str(e["id"]) != wanted, -e["id"]))
-    found = [e for e in events
-             if str(e["id"]).startswith(wanted) or (not by_id and wanted in e["title"].casefold())]
+    found = [e for e in events if str(e["id"]).startswith(wanted) or (not by_id and wanted in e["title"].casefold())]
     locale = locale_of(interaction.locale)
     return [app_commands.Choice(name=choice_name(e, locale), value=e["id"]) for e in found[:25]]
 
@@ -67,8 +66,7 @@ async def event_choices(interaction: discord.Interaction, current: str) -> list[
 class Bets(commands.Cog):
     """Community bets: stakes go into an escrow, the pool is shared by the winners; admins run the events."""
 
-    bet = app_commands.Group(name="bet", description="Community bets: back an outcome, share the pool",
-                             guild_only=True)
+    bet = app_commands.Group(name="bet", description="Community bets: back an outcome, share the pool", guild_only=True)
 
     def __init__(self, bot: ButecoBot) -> None:
         self.bot = bot
@@ -86,33 +84,51 @@ class Bets(commands.Cog):
         return Actor(interaction.user.id, is_admin(interaction))
 
     @bet.command(name="create", description="Start a bet (Manage Server)")
-    @app_commands.describe(title="What people bet on", outcomes="The outcomes, separated by | (e.g. Yes | No)",
-                           description="More details (optional)",
-                           closes_in_minutes="Stop taking bets after this many minutes (optional)")
+    @app_commands.describe(
+        title="What people bet on",
+        outcomes="The outcomes, separated by | (e.g. Yes | No)",
+        description="More details (optional)",
+        closes_in_minutes="Stop taking bets after this many minutes (optional)",
+    )
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def create(self, interaction: discord.Interaction, title: Title, outcomes: str,
-                     description: Description | None = None, closes_in_minutes: Minutes | None = None) -> None:
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        title: Title,
+        outcomes: str,
+        description: Description | None = None,
+        closes_in_minutes: Minutes | None = None,
+    ) -> None:
         labels = parse_outcomes(clean_line(outcomes))
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
         await ensure_registered(self.bot, interaction.user)
         closes_at = datetime.now(UTC) + timedelta(minutes=closes_in_minutes) if closes_in_minutes else None
         reply = await self.api.create_event(
-            guild_id, self._actor(interaction), title=clean_line(title), outcomes=labels,
-            description=clean_line(description) if description else None, closes_at=closes_at,
-            key=money_key(interaction.id))
+            guild_id,
+            self._actor(interaction),
+            title=clean_line(title),
+            outcomes=labels,
+            description=clean_line(description) if description else None,
+            closes_at=closes_at,
+            key=money_key(interaction.id),
+        )
         event = reply.data
         await interaction.followup.send(t(locale, "bets.created", id=event["id"]), ephemeral=True)
         if not reply.replayed:
-            await interaction.followup.send(t(locale, "bets.announce", id=event["id"]),
-                                            embed=event_pages(event, locale)[0], ephemeral=False)
+            await interaction.followup.send(
+                t(locale, "bets.announce", id=event["id"]), embed=event_pages(event, locale)[0], ephemeral=False
+            )
 
     @bet.command(name="list", description="The bets taking stakes right now")
     async def list_events(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = guild_of(interaction)
-        await self._send_paged(interaction, lambda before_id: self.api.events(
-            guild_id, status="open", limit=PAGE, before_id=before_id), list_embed)
+        await self._send_paged(
+            interaction,
+            lambda before_id: self.api.events(guild_id, status="open", limit=PAGE, before_id=before_id),
+            list_embed,
+        )
 
     @bet.command(name="info", description="A bet's outcomes, pools and odds")
     @app_commands.describe(event="Which bet")
@@ -132,8 +148,9 @@ class Bets(commands.Cog):
         await ensure_registered(self.bot, interaction.user)
         found = await self._event(guild_id, event, ("open",))
         picker = OutcomePicker(self.bot, interaction.user.id, locale, guild_id, found)
-        await interaction.followup.send(t(locale, "bets.pick"), embed=event_pages(found, locale)[0], view=picker,
-                                        ephemeral=True, wait=True)
+        await interaction.followup.send(
+            t(locale, "bets.pick"), embed=event_pages(found, locale)[0], view=picker, ephemeral=True, wait=True
+        )
 
     @bet.command(name="lock", description="Stop taking bets (Manage Server)")
     @app_commands.describe(event="Which bet")
@@ -144,8 +161,9 @@ class Bets(commands.Cog):
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
         locked = await self.api.lock(guild_id, event, self._actor(interaction))
         await interaction.followup.send(t(locale, "bets.locked", id=event), ephemeral=True)
-        await interaction.followup.send(t(locale, "bets.locked_public", id=event),
-                                        embed=event_pages(locked, locale)[0], ephemeral=False)
+        await interaction.followup.send(
+            t(locale, "bets.locked_public", id=event), embed=event_pages(locked, locale)[0], ephemeral=False
+        )
 
     @bet.command(name="settle", description="Pick the winning outcome and pay the winners (Manage Server)")
     @app_commands.describe(event="Which bet")
@@ -169,16 +187,23 @@ class Bets(commands.Cog):
         prompt = AdminPrompt(self.bot, locale, guild_id, event, action)
         await interaction.followup.send(t(locale, "bets.prompt_posted"), ephemeral=True)
         prompt.message = await interaction.followup.send(
-            t(locale, f"bets.{action}_prompt", id=event["id"]), embed=event_pages(event, locale)[0], view=prompt,
-            ephemeral=False, wait=True)
+            t(locale, f"bets.{action}_prompt", id=event["id"]),
+            embed=event_pages(event, locale)[0],
+            view=prompt,
+            ephemeral=False,
+            wait=True,
+        )
 
     @bet.command(name="mine", description="Your bets and how they ended")
     async def mine(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, user_id = guild_of(interaction), interaction.user.id
         await ensure_registered(self.bot, interaction.user)
-        await self._send_paged(interaction, lambda before_id: self.api.member_bets(
-            guild_id, user_id, limit=PAGE, before_id=before_id), mine_embed)
+        await self._send_paged(
+            interaction,
+            lambda before_id: self.api.member_bets(guild_id, user_id, limit=PAGE, before_id=before_id),
+            mine_embed,
+        )
 
     async def _send_paged(self, interaction: discord.Interaction, fetch: Fetch, render: Render) -> None:
         """Newest first, one keyset page at a time: ▶ fetches the next page only when someone asks for it."""

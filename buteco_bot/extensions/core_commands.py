@@ -20,8 +20,12 @@ OVERALL_COLOURS = {"UP": discord.Colour.green(), "DEGRADED": discord.Colour.gold
 class CoreCommands(commands.Cog):
     """Commands every Buteco has, whatever plugins are installed."""
 
-    plugins = app_commands.Group(name="plugins", description="Inspect and reload plugins",
-                                 default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
+    plugins = app_commands.Group(
+        name="plugins",
+        description="Inspect and reload plugins",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
 
     def __init__(self, bot: ButecoBot) -> None:
         self.bot = bot
@@ -51,13 +55,17 @@ class CoreCommands(commands.Cog):
             value += f" · v{escape(result.version)}" if result.version else ""  # both come from the service
             value += f" · {escape(result.detail)}" if result.detail else ""
             fields.append((f"{DOTS[result.status]} {plugin.display_name(locale)} ({role})", value))
-        problems = [f"`{p.id}` — {p.state}: {p.reason}" for p in registry.plugins.values()
-                    if p.state in ("failed", "needs-config")]
+        problems = [
+            f"`{p.id}` — {p.state}: {p.reason}"
+            for p in registry.plugins.values()
+            if p.state in ("failed", "needs-config")
+        ]
         fields += [(t(locale, "health.load_failures"), chunk) for chunk in chunk_lines(problems)]
         latency = gateway_ms(self.bot.latency)
         description = t(locale, "health.gateway", latency="n/a" if latency is None else f"{latency:.0f} ms")
-        pages = paginate(t(locale, "health.title", overall=state), fields, description=description,
-                         colour=OVERALL_COLOURS[state])
+        pages = paginate(
+            t(locale, "health.title", overall=state), fields, description=description, colour=OVERALL_COLOURS[state]
+        )
         pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
         await interaction.followup.send(embed=pages[0], ephemeral=True, **({"view": pager} if pager.needed else {}))
 
@@ -78,8 +86,12 @@ class CoreCommands(commands.Cog):
         locale = locale_of(interaction.locale)
         lines = self.bot.registry.report_lines() or [t(locale, "plugins.none")]
         summary = " · ".join(f"{state}: {count}" for state, count in self.bot.registry.counts().items())
-        pages = paginate(title, [(t(locale, "plugins.field"), chunk) for chunk in chunk_lines(lines)],
-                         description=summary, colour=COLOR)
+        pages = paginate(
+            title,
+            [(t(locale, "plugins.field"), chunk) for chunk in chunk_lines(lines)],
+            description=summary,
+            colour=COLOR,
+        )
         pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
         kwargs = {"view": pager} if pager.needed else {}
         if interaction.response.is_done():

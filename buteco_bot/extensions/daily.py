@@ -40,13 +40,17 @@ class Daily(commands.Cog):
             if exc.code != "daily_already_claimed":
                 raise
             status = await self.coin.status(guild_id, user.id)
-            text = t(locale, "daily.already", next=_relative(status.next_claim_at), streak=status.streak,
-                     next_amount=coins(status.next_amount))
+            text = t(
+                locale,
+                "daily.already",
+                next=_relative(status.next_claim_at),
+                streak=status.streak,
+                next_amount=coins(status.next_amount),
+            )
             await interaction.followup.send(text, ephemeral=True)
             return
         key = "daily.claimed" if claim.credited else "daily.pending"
-        await interaction.followup.send(t(locale, key, amount=coins(claim.amount), streak=claim.streak),
-                                        ephemeral=True)
+        await interaction.followup.send(t(locale, key, amount=coins(claim.amount), streak=claim.streak), ephemeral=True)
 
 
 async def setup(bot: ButecoBot) -> None:

@@ -30,8 +30,10 @@ def fund(services: Services, guild_id: int, member: Member, amount: int) -> None
 
 
 def balances(services: Services, world: World) -> dict[str, int | None]:
-    return {m.user.username: services.balance_of(world.guild.id, m.id)
-            for m in (world.admin, world.alice, world.bob, world.stranger)}
+    return {
+        m.user.username: services.balance_of(world.guild.id, m.id)
+        for m in (world.admin, world.alice, world.bob, world.stranger)
+    }
 
 
 def escrow(services: Services, guild_id: int, event_id: int) -> int:
@@ -103,9 +105,15 @@ async def press_twice(world: World, message: Message, label: str, member: Member
 def quiz_events(bet: ServiceProcess, world: World, count: int) -> list[int]:
     """Many events at once, straight through bet_api, to fill the autocomplete and the list."""
     actor = {"actor_id": str(world.admin.id), "actor_is_admin": True}
-    return [call("POST", f"{bet.url}/guilds/{world.guild.id}/events",
-                 {**actor, "title": f"Quiz night {n}", "outcomes": ["Yes", "No"]},
-                 idempotency_key=f"quiz-{n}").json()["id"] for n in range(count)]
+    return [
+        call(
+            "POST",
+            f"{bet.url}/guilds/{world.guild.id}/events",
+            {**actor, "title": f"Quiz night {n}", "outcomes": ["Yes", "No"]},
+            idempotency_key=f"quiz-{n}",
+        ).json()["id"]
+        for n in range(count)
+    ]
 
 
 def admin_action(bet: ServiceProcess, world: World, event_id: int, action: str) -> None:

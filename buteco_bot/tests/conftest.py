@@ -39,8 +39,12 @@ class Services:
 
     def balance_of(self, guild_id: int, user_id: int) -> int | None:
         """Read the ledger directly (not through the bot); None when the member is not registered."""
-        response = httpx.get(f"{self.balance.url}/guilds/{guild_id}/members/{user_id}/balance",
-                             headers=auth_headers(), trust_env=False, timeout=10)
+        response = httpx.get(
+            f"{self.balance.url}/guilds/{guild_id}/members/{user_id}/balance",
+            headers=auth_headers(),
+            trust_env=False,
+            timeout=10,
+        )
         return None if response.status_code == 404 else response.json()["balance"]
 
     def ledger(self, path: str) -> dict | None:
@@ -71,7 +75,7 @@ class PermissiveEmulator(Emulator):
 
     overridden: set[str]
 
-    def find_command(self, name, user, guild, type=1):  # noqa: A002 - same signature as the emulator's
+    def find_command(self, name, user, guild, type=1):
         if name in getattr(self, "overridden", set()) and guild is not None:
             for scope in (guild.id, None):
                 found = self.state.guild_commands(scope).get((name, type))
@@ -92,8 +96,9 @@ class World:
     plugins_dir: Path
     records: list[InteractionRecord] = field(default_factory=list)
 
-    async def run(self, command: str, options: dict[str, Any] | None = None, *, user: Member,
-                  locale: str | None = None) -> InteractionRecord:
+    async def run(
+        self, command: str, options: dict[str, Any] | None = None, *, user: Member, locale: str | None = None
+    ) -> InteractionRecord:
         """Invoke a slash command and check that the first response arrived within Discord's 3 s."""
         record = await self.emulator.invoke(command, options, user=user, locale=locale)
         return await self._acknowledged(record)
@@ -109,8 +114,15 @@ class World:
         assert record.latency is not None and record.latency < ACK_LIMIT_S, record.latency
         return record
 
-    async def reply(self, command: str, options: dict[str, Any] | None = None, *, user: Member,
-                    locale: str | None = None, timeout: float = 5.0) -> Message:
+    async def reply(
+        self,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: Member,
+        locale: str | None = None,
+        timeout: float = 5.0,
+    ) -> Message:
         """The finished original response of a command (after any defer)."""
         record = await self.run(command, options, user=user, locale=locale)
         return await record.wait_for_original(timeout)
@@ -155,8 +167,13 @@ async def start_world(plugins_dir: Path, env: dict[str, str]) -> World:
     alice = emulator.add_member(guild, name="alice", locale="pt-BR")
     bob = emulator.add_member(guild, name="bob")
     stranger = emulator.add_member(guild, name="stranger")
-    config = BotSettings(discord_token=emulator.token, bot_api_token=TEST_TOKENS["bot"], plugins_dir=plugins_dir,
-                         dev_guild_id=guild.id, guild_ready_timeout=0.05)
+    config = BotSettings(
+        discord_token=emulator.token,
+        bot_api_token=TEST_TOKENS["bot"],
+        plugins_dir=plugins_dir,
+        dev_guild_id=guild.id,
+        guild_ready_timeout=0.05,
+    )
     bot = ButecoBot(config, env={**BOT_CREDENTIALS, **env})
     await bot.login(emulator.token)
     bot._connect_task = asyncio.create_task(bot.connect())  # type: ignore[attr-defined]
@@ -181,5 +198,3 @@ async def world(env: dict[str, str], plugins_dir: Path) -> AsyncIterator[World]:
         yield running
     finally:
         await stop_world(running)
-
-

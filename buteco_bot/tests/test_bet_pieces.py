@@ -14,10 +14,21 @@ BIG = 10**12
 
 
 def huge_event(status: str) -> dict:
-    outcomes = [{"id": n, "position": n, "label": f"{n}" + "L" * 98, "pool": BIG // 25, "bettors": 760, "odds": 25.0}
-                for n in range(1, 26)]
-    return {"id": 7, "title": "T" * 200, "description": "D" * 1000, "status": status, "closes_at": None,
-            "winning_outcome_id": 1, "total_pool": BIG, "bettors": 19_000, "outcomes": outcomes}
+    outcomes = [
+        {"id": n, "position": n, "label": f"{n}" + "L" * 98, "pool": BIG // 25, "bettors": 760, "odds": 25.0}
+        for n in range(1, 26)
+    ]
+    return {
+        "id": 7,
+        "title": "T" * 200,
+        "description": "D" * 1000,
+        "status": status,
+        "closes_at": None,
+        "winning_outcome_id": 1,
+        "total_pool": BIG,
+        "bettors": 19_000,
+        "outcomes": outcomes,
+    }
 
 
 def test_payout_preview_is_floored_like_the_settlement() -> None:
@@ -44,7 +55,8 @@ def test_the_largest_event_fits_discord() -> None:
     assert len(choice) <= 100 and choice.endswith("· open · 1 000 000 000 000")
     winners = [{"user_id": str(10**17 + n), "amount": 10**10 + n} for n in range(30)]
     settled = {**huge_event("settled"), "title": "Derby"}
-    embed = closed_embed({"event": settled, "outcome": "paid", "paid_out": BIG, "recipients": 30,
-                          "top_payouts": winners}, "en-US")
+    embed = closed_embed(
+        {"event": settled, "outcome": "paid", "paid_out": BIG, "recipients": 30, "top_payouts": winners}, "en-US"
+    )
     assert within_limits(embed) and embed.description.count("<@") == 20 and "and 10 more" in embed.description
     assert embed.description.index(str(10**17 + 29)) < embed.description.index(str(10**17 + 28)), "largest first"

@@ -138,8 +138,9 @@ async def test_provider_failure_gives_the_coins_back(world: World, services: Ser
     assert_refunded(services, world, record, bob)
 
 
-async def test_timeouts_and_bot_errors_give_the_coins_back(world: World, services: Services, provider: FakeOpenAI,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_timeouts_and_bot_errors_give_the_coins_back(
+    world: World, services: Services, provider: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bob, cog = world.bob, world.bot.get_cog("Ask")
     before = services.grant(world.guild.id, bob.id)
     provider.script(hang_s=5)
@@ -159,8 +160,9 @@ async def test_timeouts_and_bot_errors_give_the_coins_back(world: World, service
     assert services.balance_of(world.guild.id, bob.id) == before
 
 
-async def test_a_refund_the_ledger_missed_is_retried(world: World, services: Services, provider: FakeOpenAI,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_refund_the_ledger_missed_is_retried(
+    world: World, services: Services, provider: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bob, cog = world.bob, world.bot.get_cog("Ask")
     before = services.grant(world.guild.id, bob.id)
     real, calls = cog._give_back, []
@@ -182,8 +184,9 @@ async def test_a_refund_the_ledger_missed_is_retried(world: World, services: Ser
     assert services.balance_of(world.guild.id, bob.id) == before
 
 
-async def test_unconfigured_assistant_degrades_and_refunds(world: World, services: Services,
-                                                           genai: ServiceProcess) -> None:
+async def test_unconfigured_assistant_degrades_and_refunds(
+    world: World, services: Services, genai: ServiceProcess
+) -> None:
     bob, alice = world.bob, world.alice
     before, _ = services.grant(world.guild.id, bob.id), services.grant(world.guild.id, alice.id)
     configured = dict(genai.env)

@@ -46,8 +46,9 @@ def env(services: Services, bet: ServiceProcess) -> dict[str, str]:
     return {**services.env(), "BET_API_URL": bet.url}
 
 
-async def test_only_admins_create_and_the_channel_is_told(world: World, services: Services,
-                                                          bet: ServiceProcess) -> None:
+async def test_only_admins_create_and_the_channel_is_told(
+    world: World, services: Services, bet: ServiceProcess
+) -> None:
     refused = await world.reply("bet create", {"title": "Nope", "outcomes": "A | B"}, user=world.bob)
     assert "Manage Server" in text_of(refused) and refused.ephemeral
     bad = await world.reply("bet create", {"title": "Bad", "outcomes": "Only one"}, user=world.admin)
@@ -61,8 +62,9 @@ async def test_only_admins_create_and_the_channel_is_told(world: World, services
         fund(services, world.guild.id, member, FUNDS[member.user.username])
 
 
-async def test_place_with_buttons_form_and_a_double_clicked_confirm(world: World, services: Services,
-                                                                     bet: ServiceProcess) -> None:
+async def test_place_with_buttons_form_and_a_double_clicked_confirm(
+    world: World, services: Services, bet: ServiceProcess
+) -> None:
     derby, alice, guild_id = SHARED["derby"], world.alice, world.guild.id
     record = await world.run("bet place", {"event": derby}, user=alice)
     picker = await record.wait_for_original()
@@ -145,8 +147,9 @@ async def test_autocomplete_offers_at_most_25_and_filters(world: World, bet: Ser
         admin_action(bet, world, quiz, "cancel")
 
 
-async def test_settling_is_for_admins_on_the_command_and_on_every_button(world: World, services: Services,
-                                                                         bet: ServiceProcess) -> None:
+async def test_settling_is_for_admins_on_the_command_and_on_every_button(
+    world: World, services: Services, bet: ServiceProcess
+) -> None:
     derby, guild_id, before = SHARED["derby"], world.guild.id, balances(services, world)
     for command in ("bet settle", "bet cancel", "bet lock"):
         refused = await world.reply(command, {"event": derby}, user=world.bob)
@@ -172,8 +175,7 @@ async def test_settling_is_for_admins_on_the_command_and_on_every_button(world: 
     assert f"<@{world.alice.id}> — **277** coins" in body and f"<@{world.stranger.id}> — **83** coins" in body
     assert str(world.bob.id) not in body
     await asyncio.sleep(0.3)
-    assert balances(services, world) == {**before, "alice": before["alice"] + 277,
-                                         "stranger": before["stranger"] + 83}
+    assert balances(services, world) == {**before, "alice": before["alice"] + 277, "stranger": before["stranger"] + 83}
     assert escrow(services, guild_id, derby) == 0 and event(bet, guild_id, derby)["status"] == "settled"
     audit = call("GET", f"{services.balance.url}/guilds/{guild_id}/audit").json()
     assert audit["balanced"] and audit["postings_sum"] == 0 and audit["balances_sum"] == 0

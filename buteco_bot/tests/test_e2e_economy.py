@@ -93,8 +93,12 @@ async def test_confirmation_double_click_moves_once(world: World, services: Serv
     await first.wait_until(lambda r: "coins to bob" in (r.original.content if r.original else ""), 5)
     await asyncio.sleep(0.3)
     assert services.balance_of(guild.id, bob.id) == services_before + 20
-    moved = httpx.get(f"{services.balance.url}/transactions/by-key/discord:interaction:{record.id}",
-                      headers=auth_headers(), trust_env=False, timeout=10)
+    moved = httpx.get(
+        f"{services.balance.url}/transactions/by-key/discord:interaction:{record.id}",
+        headers=auth_headers(),
+        trust_env=False,
+        timeout=10,
+    )
     assert moved.status_code == 200 and {p["amount"] for p in moved.json()["postings"]} == {-20, 20}
 
 
@@ -105,12 +109,26 @@ async def test_help_lists_exactly_the_registered_commands(world: World) -> None:
         click = await world.click(message, "▶", user=world.bob)
         message = await click.wait_until(lambda r: r.original if text_of(r.original) != pages[-1] else None, 5)
         pages.append(text_of(message))
-    shown = {line.split("`")[1].split(" <")[0].split(" [")[0].lstrip("/")
-             for page in pages for line in page.splitlines() if line.startswith("`/")}
+    shown = {
+        line.split("`")[1].split(" <")[0].split(" [")[0].lstrip("/")
+        for page in pages
+        for line in page.splitlines()
+        if line.startswith("`/")
+    }
     registered = {c.qualified_name for c in leaf_commands(world.bot.tree, world.bot.dev_guild)}
     assert shown == registered
-    assert {"balance", "transfer", "statement", "leaderboard", "daily", "register", "help", "health",
-            "plugins status", "plugins reload"} <= registered
+    assert {
+        "balance",
+        "transfer",
+        "statement",
+        "leaderboard",
+        "daily",
+        "register",
+        "help",
+        "health",
+        "plugins status",
+        "plugins reload",
+    } <= registered
     assert "Bank · Money" in pages[0] and "Your balance, or another member's." in pages[0]
 
 

@@ -29,38 +29,55 @@ BOMB = "junk = " + "[" * 600 + "]" * 600 + "\n"
 
 def plugin(name: str, *, service: str = "", url: str = "http://unused:1", rest: str = "") -> str:
     """A manifest; `service` lines replace the default url_env."""
-    return (f'name = "{name.title()}"\nversion = "1.0.0"\n{rest}[service]\n'
-            f'{service or f"url_env = {chr(34)}{name.upper()}_URL{chr(34)}"}\ndefault_url = "{url}"\n')
+    return (
+        f'name = "{name.title()}"\nversion = "1.0.0"\n{rest}[service]\n'
+        f'{service or f"url_env = {chr(34)}{name.upper()}_URL{chr(34)}"}\ndefault_url = "{url}"\n'
+    )
 
 
 def choice_command(choice: str, kind: str = "string") -> str:
-    return ('[[commands]]\nname = "pick"\ndescription = "d"\npath = "/x"\nresponse = "r"\n[[commands.options]]\n'
-            f'name = "o"\ntype = "{kind}"\ndescription = "d"\nchoices = [{{ name = "n", value = {choice} }}]\n')
+    return (
+        '[[commands]]\nname = "pick"\ndescription = "d"\npath = "/x"\nresponse = "r"\n[[commands.options]]\n'
+        f'name = "o"\ntype = "{kind}"\ndescription = "d"\nchoices = [{{ name = "n", value = {choice} }}]\n'
+    )
 
 
-ECHO = plugin("echo", service='url_env = "ECHO_API_URL"\ntoken_env = "ECHO_API_TOKEN"') + \
-    '[[commands]]\nname = "echo"\ndescription = "Echo"\npath = "/echo/{who}"\nresponse = "{who}"\n' \
+ECHO = (
+    plugin("echo", service='url_env = "ECHO_API_URL"\ntoken_env = "ECHO_API_TOKEN"')
+    + '[[commands]]\nname = "echo"\ndescription = "Echo"\npath = "/echo/{who}"\nresponse = "{who}"\n'
     '[[commands.options]]\nname = "who"\ntype = "string"\ndescription = "Who"\n'
-OPEN = plugin("open", service='url_env = "OPEN_API_URL"') + \
-    '[[commands]]\nname = "peek"\ndescription = "Peek"\npath = "/echo/open"\nresponse = "{who}"\n'
+)
+OPEN = (
+    plugin("open", service='url_env = "OPEN_API_URL"')
+    + '[[commands]]\nname = "peek"\ndescription = "Peek"\npath = "/echo/open"\nresponse = "{who}"\n'
+)
 # plugin id → (manifest, what its failure must name)
 HOSTILE = {
     "tokenurl": (plugin("tokenurl", service='url_env = "BOT_API_TOKEN"'), "service.url_env: BOT_API_TOKEN"),
     "discordurl": (plugin("discordurl", service='url_env = "DISCORD_TOKEN"'), "service.url_env: DISCORD_TOKEN"),
-    "borrowed": (plugin("borrowed", service='url_env = "BORROWED_URL"\ntoken_env = "BOT_API_TOKEN"'),
-                 "service.token_env: BOT_API_TOKEN is the bot's own credential"),
+    "borrowed": (
+        plugin("borrowed", service='url_env = "BORROWED_URL"\ntoken_env = "BOT_API_TOKEN"'),
+        "service.token_env: BOT_API_TOKEN is the bot's own credential",
+    ),
     "zen": (plugin("zen", rest='command_module = "this"\n'), "command_module: this is neither"),
     "osmod": (plugin("osmod", rest='command_module = "os"\n'), "command_module: os is neither"),
-    "longchoice": (plugin("longchoice") + choice_command('"' + "v" * 101 + '"'),
-                   "commands.0.options.0.choices.0.value: a string choice value must have 1 to 100"),
-    "bigint": (plugin("bigint") + choice_command(str(2**53 + 1), "integer"),
-               "commands.0.options.0.choices.0.value: an integer choice value must be within ±2^53"),
+    "longchoice": (
+        plugin("longchoice") + choice_command('"' + "v" * 101 + '"'),
+        "commands.0.options.0.choices.0.value: a string choice value must have 1 to 100",
+    ),
+    "bigint": (
+        plugin("bigint") + choice_command(str(2**53 + 1), "integer"),
+        "commands.0.options.0.choices.0.value: an integer choice value must be within ±2^53",
+    ),
     "userinfo": (plugin("userinfo", url="http://user:pw@echo:5000"), "service.default_url: it must not"),
     "metadata": (plugin("metadata", url="http://169.254.169.254/latest"), "service.default_url: it points"),
     "bomb": (BOMB, "(file): arrays or tables nested more than 32 deep"),
 }
-SPECIAL = {"x": "(file): not a regular file (a FIFO)", "zero": "(file): not a regular file (a device)",
-           "huge": "(file): 62914560 bytes, over the 256 KiB limit"}
+SPECIAL = {
+    "x": "(file): not a regular file (a FIFO)",
+    "zero": "(file): not a regular file (a device)",
+    "huge": "(file): 62914560 bytes, over the 256 KiB limit",
+}
 
 
 @dataclass
@@ -122,8 +139,13 @@ async def world(services: Services, plugins_dir: Path, echo: Echo, logs: LogReco
     (plugins_dir / "zero.toml").symlink_to("/dev/zero")
     with open(plugins_dir / "huge.toml", "wb") as huge:
         huge.truncate(60 * 1024 * 1024)
-    env = {**services.env(), "ECHO_API_URL": echo.url, "OPEN_API_URL": echo.url, "ECHO_API_TOKEN": ECHO_TOKEN,
-           "DISCORD_TOKEN": DISCORD_SECRET}
+    env = {
+        **services.env(),
+        "ECHO_API_URL": echo.url,
+        "OPEN_API_URL": echo.url,
+        "ECHO_API_TOKEN": ECHO_TOKEN,
+        "DISCORD_TOKEN": DISCORD_SECRET,
+    }
     running = await start_world(plugins_dir, env)
     try:
         yield running
@@ -134,8 +156,9 @@ async def world(services: Services, plugins_dir: Path, echo: Echo, logs: LogReco
 async def all_pages(world: World, message: Message) -> str:
     """The text of every page of a paginated reply (▶ until the footer says the last page)."""
     texts = [text_of(message)]
-    while (footer := (message.embeds[0].get("footer") or {}).get("text", "")) and footer.split("/")[0] != \
-            footer.split("/")[-1]:
+    while (footer := (message.embeds[0].get("footer") or {}).get("text", "")) and footer.split("/")[0] != footer.split(
+        "/"
+    )[-1]:
         click = await world.click(message, "▶", user=world.admin)
         message = await click.wait_until(lambda r: r.original if text_of(r.original) not in texts else None, 5)
         texts.append(text_of(message))
@@ -143,8 +166,10 @@ async def all_pages(world: World, message: Message) -> str:
 
 
 def expected_failures(plugins_dir: Path) -> dict[str, str]:
-    return {pid: f"{plugins_dir / pid}.toml: {what}" for pid, what in
-            {**{k: v for k, (_, v) in HOSTILE.items()}, **SPECIAL}.items()}
+    return {
+        pid: f"{plugins_dir / pid}.toml: {what}"
+        for pid, what in {**{k: v for k, (_, v) in HOSTILE.items()}, **SPECIAL}.items()
+    }
 
 
 async def test_hostile_manifests_fail_alone_named_by_file_and_field(world: World, logs: LogRecords) -> None:
@@ -193,8 +218,10 @@ async def test_reload_with_a_bad_file_names_it_and_keeps_the_others(world: World
 
 async def test_a_plugin_claiming_another_plugins_credential_refuses_both(world: World, echo: Echo) -> None:
     thief = world.plugins_dir / "thief.toml"
-    thief.write_text(plugin("thief", service='url_env = "THIEF_URL"\ntoken_env = "ECHO_API_TOKEN"', url=echo.url)
-                     + '[[commands]]\nname = "steal"\ndescription = "d"\npath = "/echo/stolen"\nresponse = "r"\n')
+    thief.write_text(
+        plugin("thief", service='url_env = "THIEF_URL"\ntoken_env = "ECHO_API_TOKEN"', url=echo.url)
+        + '[[commands]]\nname = "steal"\ndescription = "d"\npath = "/echo/stolen"\nresponse = "r"\n'
+    )
     echo.seen.clear()
     try:
         report = await all_pages(world, await world.reply("plugins reload", user=world.admin))

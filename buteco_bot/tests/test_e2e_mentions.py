@@ -59,6 +59,7 @@ def env(services: Services, bet: ServiceProcess) -> dict[str, str]:
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def echo_service() -> AsyncIterator[str]:
     """A plugin service whose answer carries a masked link and a role mention."""
+
     async def echo(request: web.Request) -> web.Response:
         return web.json_response({"said": SAID})
 
@@ -90,8 +91,10 @@ async def world(env: dict[str, str], plugins_dir: Path, echo_service: str) -> As
 async def test_a_declarative_reply_with_everyone_posts_but_pings_nobody(world: World) -> None:
     message = await world.reply("echo", {"msg": "@everyone <@&1> **loud**"}, user=world.bob)
     assert not message.ephemeral, "posted in the channel, where a ping would reach everyone"
-    assert message.content == (f"**bob** says: @{ZWSP}everyone \\<@&1\\> \\*\\*loud\\*\\* · "
-                               "the service adds: \\[x\\](https\\://evil.example) \\<@&1\\>")
+    assert message.content == (
+        f"**bob** says: @{ZWSP}everyone \\<@&1\\> \\*\\*loud\\*\\* · "
+        "the service adds: \\[x\\](https\\://evil.example) \\<@&1\\>"
+    )
     assert message.allowed_mentions == {"parse": []} and not message.pings
 
 
@@ -106,12 +109,14 @@ async def test_a_transfer_reason_shows_escaped_in_the_recipients_statement(world
     assert stored["items"][0]["reason"] == REASON, "the ledger keeps what was typed; only the display escapes it"
 
 
-async def test_a_hidden_override_in_a_reason_is_dropped_and_the_transfer_goes_through(world: World,
-                                                                                     services: Services) -> None:
+async def test_a_hidden_override_in_a_reason_is_dropped_and_the_transfer_goes_through(
+    world: World, services: Services
+) -> None:
     services.grant(world.guild.id, world.alice.id, 100)
     await world.reply("register", user=world.bob)
-    sent = await world.reply("transfer", {"member": world.bob.id, "amount": 3, "reason": "rent\u202e gnp"},
-                             user=world.alice)
+    sent = await world.reply(
+        "transfer", {"member": world.bob.id, "amount": 3, "reason": "rent\u202e gnp"}, user=world.alice
+    )
     assert "bob" in sent.content, text_of(sent)
     stored = services.ledger(f"/guilds/{world.guild.id}/members/{world.bob.id}/statement")
     assert stored["items"][0]["reason"] == "rent gnp", "the bot drops what the API would refuse"
@@ -125,19 +130,29 @@ async def test_display_names_are_escaped_and_cleaned_of_bidi_overrides(world: Wo
     trojan = world.emulator.add_member(world.guild, name="evil\u202egnp.exe")
     welcome = await world.reply("register", user=trojan)
     assert "Welcome" in welcome.content, text_of(welcome)
-    stored = httpx.get(f"{services.client.url}/users/by-discord/{trojan.id}", headers=auth_headers(),
-                       trust_env=False, timeout=10).json()
+    stored = httpx.get(
+        f"{services.client.url}/users/by-discord/{trojan.id}", headers=auth_headers(), trust_env=False, timeout=10
+    ).json()
     assert stored["display_name"] == "evilgnp.exe", "the override is dropped, not sent to be refused"
 
 
-async def test_a_bet_with_markdown_is_escaped_in_bet_info_and_plain_on_buttons(world: World, services: Services,
-                                                                               bet: ServiceProcess) -> None:
+async def test_a_bet_with_markdown_is_escaped_in_bet_info_and_plain_on_buttons(
+    world: World, services: Services, bet: ServiceProcess
+) -> None:
     guild_id, admin = world.guild.id, world.admin
     fund(services, guild_id, admin, 1)
-    created = call("POST", f"{bet.url}/guilds/{guild_id}/events", {
-        "actor_id": str(admin.id), "actor_is_admin": True, "title": "**Derby** ~~night~~ [win](https://evil.example)",
-        "description": "# Big\n- list <@&1>", "outcomes": ["*Red*", "_Blue_ @everyone"]},
-        idempotency_key=f"mentions-{secrets.token_hex(6)}")
+    created = call(
+        "POST",
+        f"{bet.url}/guilds/{guild_id}/events",
+        {
+            "actor_id": str(admin.id),
+            "actor_is_admin": True,
+            "title": "**Derby** ~~night~~ [win](https://evil.example)",
+            "description": "# Big\n- list <@&1>",
+            "outcomes": ["*Red*", "_Blue_ @everyone"],
+        },
+        idempotency_key=f"mentions-{secrets.token_hex(6)}",
+    )
     assert created.status_code == 201, created.text
     event_id = created.json()["id"]
 

@@ -18,17 +18,25 @@ from .conftest import Services, World, start_world, stop_world, text_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
-BROKEN = 'name = "Broken"\nversion = "1.0"\n[service]\nurl_env = "BROKEN_URL"\ndefault_url = "http://x:1"\n' \
-         '[health]\ntimeout = "soon"\n'
-NEEDS_CONFIG = 'name = "Weather"\nversion = "0.1.0"\nrequired_env = ["WEATHER_API_KEY"]\n' \
-               '[service]\nurl_env = "WEATHER_URL"\ndefault_url = "http://weather:5000"\n'
-BAD_IMPORT = 'name = "Ghost"\nversion = "0.1.0"\ncommand_module = "buteco_bot.extensions.no_such_module"\n' \
-             '[service]\nurl_env = "GHOST_URL"\ndefault_url = "http://ghost:5000"\n'
+BROKEN = (
+    'name = "Broken"\nversion = "1.0"\n[service]\nurl_env = "BROKEN_URL"\ndefault_url = "http://x:1"\n'
+    '[health]\ntimeout = "soon"\n'
+)
+NEEDS_CONFIG = (
+    'name = "Weather"\nversion = "0.1.0"\nrequired_env = ["WEATHER_API_KEY"]\n'
+    '[service]\nurl_env = "WEATHER_URL"\ndefault_url = "http://weather:5000"\n'
+)
+BAD_IMPORT = (
+    'name = "Ghost"\nversion = "0.1.0"\ncommand_module = "buteco_bot.extensions.no_such_module"\n'
+    '[service]\nurl_env = "GHOST_URL"\ndefault_url = "http://ghost:5000"\n'
+)
 
 
 def hang_manifest(url: str) -> str:
-    return (f'name = "Sloth"\nversion = "0.1.0"\n[service]\nurl_env = "SLOTH_URL"\ndefault_url = "{url}"\n'
-            '[health]\npath = "/hang"\ntimeout = 1.0\ncritical = false\n')
+    return (
+        f'name = "Sloth"\nversion = "0.1.0"\n[service]\nurl_env = "SLOTH_URL"\ndefault_url = "{url}"\n'
+        '[health]\npath = "/hang"\ntimeout = 1.0\ncritical = false\n'
+    )
 
 
 def joke_manifest(url: str) -> str:
@@ -66,6 +74,7 @@ required = false
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def tiny_service() -> AsyncIterator[str]:
     """One small aiohttp app: a joke API with /health, and /hang that never answers."""
+
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "service": "joke_api", "version": "0.3.0"})
 
@@ -106,8 +115,15 @@ async def world(services: Services, plugins_dir: Path, tiny_service: str) -> Asy
 
 async def test_bad_plugins_are_reported_and_the_bot_runs(world: World) -> None:
     states = {p.id: p.state for p in world.bot.registry.plugins.values()}
-    assert states == {"balance": "loaded", "client": "loaded", "coin": "loaded", "broken": "failed",
-                      "weather": "needs-config", "ghost": "failed", "sloth": "loaded"}
+    assert states == {
+        "balance": "loaded",
+        "client": "loaded",
+        "coin": "loaded",
+        "broken": "failed",
+        "weather": "needs-config",
+        "ghost": "failed",
+        "sloth": "loaded",
+    }
     report = text_of(await world.reply("plugins status", user=world.admin))
     assert "broken.toml" in report and "health.timeout" in report
     assert "WEATHER_API_KEY" in report and "needs-config" in report
@@ -187,7 +203,8 @@ async def test_a_failed_reload_rolls_back_to_the_running_version(world: World) -
     module.write_text(HOT_MODULE.format(version=1))
     (world.plugins_dir / "hot.toml").write_text(
         'name = "Hot"\nversion = "1.0.0"\ncommand_module = "buteco_hot_plugin"\n'
-        '[service]\nurl_env = "HOT_URL"\ndefault_url = "http://hot:1"\n')
+        '[service]\nurl_env = "HOT_URL"\ndefault_url = "http://hot:1"\n'
+    )
     try:
         await world.reply("plugins reload", user=world.admin)
         assert (await world.reply("hot", user=world.bob)).content == "hot v1"

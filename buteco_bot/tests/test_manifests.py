@@ -53,7 +53,7 @@ def test_each_service_is_sent_only_its_own_credential(monkeypatch: pytest.Monkey
     first_party = BotSettings.model_fields["first_party_plugins"].default
     assert first_party == {"balance", "bet", "client", "coin", "genai"}
     tokens = {p.stem: load_manifest_file(p).service.token_env for p in MANIFESTS}
-    assert tokens == {**{pid: "BOT_API_TOKEN" for pid in first_party}, "joke": "JOKE_API_TOKEN"}
+    assert tokens == {**dict.fromkeys(first_party, "BOT_API_TOKEN"), "joke": "JOKE_API_TOKEN"}
     env = {"BOT_API_TOKEN": "b" * 16, "JOKE_API_TOKEN": "j" * 16}
     assert {p.state for p in discover(REPO_PLUGINS, env, first_party).values()} == {"loaded"}
 
@@ -80,8 +80,10 @@ def test_joke_is_declarative_and_offers_the_services_categories() -> None:
     for choice in category.choices:
         labels = data["categories"][choice.value]
         assert (choice.name["en-US"], choice.name["pt-BR"]) == (labels["en"], labels["pt-BR"])
-    assert {service_language(manifest.service.languages, loc) for loc in ("pt-BR", "en-US", "en-GB", "es-ES")} \
-        == {"pt-BR", "en"}
+    assert {service_language(manifest.service.languages, loc) for loc in ("pt-BR", "en-US", "en-GB", "es-ES")} == {
+        "pt-BR",
+        "en",
+    }
 
 
 def test_optional_plugins_never_take_the_bot_down() -> None:
@@ -94,15 +96,17 @@ def test_service_languages(tmp_path: Path) -> None:
     assert service_language({}, "fr") == "en-US"
     assert service_language({"en-US": "en"}, discord.Locale.american_english) == "en"
     path = tmp_path / "lang.toml"
-    path.write_text('name = "L"\nversion = "1.0"\n[service]\nurl_env = "X_URL"\ndefault_url = "http://x:5000"\n'
-                    'languages = { es-ES = "es" }\n')
+    path.write_text(
+        'name = "L"\nversion = "1.0"\n[service]\nurl_env = "X_URL"\ndefault_url = "http://x:5000"\n'
+        'languages = { es-ES = "es" }\n'
+    )
     with pytest.raises(ManifestError, match=r"service\.languages.*es-ES"):
         load_manifest_file(path)
 
 
 def test_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('name = "Bad"\nversion = "one"\n' + SERVICE + '[health]\ntimeout = -1\n')
+    path.write_text('name = "Bad"\nversion = "one"\n' + SERVICE + "[health]\ntimeout = -1\n")
     with pytest.raises(ManifestError) as caught:
         load_manifest_file(path)
     message = str(caught.value)
@@ -117,8 +121,10 @@ def test_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
 
 def test_declarative_command_validation(tmp_path: Path) -> None:
     path = tmp_path / "j.toml"
-    path.write_text('name = "J"\nversion = "1.0"\n' + SERVICE + '[[commands]]\nname = "j"\ndescription = "d"\n'
-                    'path = "/x/{nope}"\nresponse = "{a}"\n')
+    path.write_text(
+        'name = "J"\nversion = "1.0"\n' + SERVICE + '[[commands]]\nname = "j"\ndescription = "d"\n'
+        'path = "/x/{nope}"\nresponse = "{a}"\n'
+    )
     with pytest.raises(ManifestError, match=r"commands\.0.*unknown placeholder"):
         load_manifest_file(path)
 
@@ -137,11 +143,13 @@ def test_entry_point_plugins_are_discovered(tmp_path: Path, monkeypatch: pytest.
     dist = tmp_path / "buteco_hello-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: buteco-hello\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nhello = buteco_hello_plugin:manifest\n"
-                                           "oops = buteco_hello_plugin:missing\n")
+    (dist / "entry_points.txt").write_text(
+        f"[{ENTRY_POINT_GROUP}]\nhello = buteco_hello_plugin:manifest\noops = buteco_hello_plugin:missing\n"
+    )
     (tmp_path / "buteco_hello_plugin.py").write_text(
         "def manifest():\n    return {'name': 'Hello', 'version': '1.2.3', 'service': "
-        "{'url_env': 'HELLO_URL', 'default_url': 'http://hello:5000'}}\n")
+        "{'url_env': 'HELLO_URL', 'default_url': 'http://hello:5000'}}\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
         found = discover(None, {})
@@ -205,8 +213,11 @@ def test_overall_health() -> None:
 
 def test_catalogs_have_the_same_replies() -> None:
     def keys(table: dict, prefix: str = "") -> set[str]:
-        return {k for key, value in table.items()
-                for k in (keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key})}
+        return {
+            k
+            for key, value in table.items()
+            for k in (keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key})
+        }
 
     assert keys(catalog("en-US")["replies"]) == keys(catalog("pt-BR")["replies"])
     assert t(discord.Locale.brazil_portuguese, "balance.own", balance=5) == "Seu saldo: **5** moedas."

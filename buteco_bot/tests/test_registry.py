@@ -76,9 +76,16 @@ def test_plugin_settings_are_read_from_the_bots_environment(monkeypatch: pytest.
 
 
 def plugin(plugin_id: str, command: str) -> Plugin:
-    manifest = parse_manifest({"name": plugin_id, "version": "1.0", "service": {
-        "url_env": f"{plugin_id.upper()}_URL", "default_url": f"http://{plugin_id}:5000"},
-        "help": [{"command": command, "category": "Money", "description": f"About {command}."}]}, "test", plugin_id)
+    manifest = parse_manifest(
+        {
+            "name": plugin_id,
+            "version": "1.0",
+            "service": {"url_env": f"{plugin_id.upper()}_URL", "default_url": f"http://{plugin_id}:5000"},
+            "help": [{"command": command, "category": "Money", "description": f"About {command}."}],
+        },
+        "test",
+        plugin_id,
+    )
     return Plugin(plugin_id, "test", manifest, url=manifest.service.default_url)
 
 

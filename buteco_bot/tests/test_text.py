@@ -34,10 +34,14 @@ def test_the_issues_reason_loses_its_link_spoiler_and_ping() -> None:
 
 
 def test_block_markdown_mentions_and_links_are_escaped() -> None:
-    assert escape("# Big\n  - item\n-# small\n12. twelve\n> quote") == \
-        "\\# Big\n  \\- item\n\\-# small\n12\\. twelve\n\\> quote"
-    assert escape("<@&1> <@!123> <#9> </pay:1> <t:1:R> <https://x.example>") == \
-        "\\<@&1\\> \\<@!123\\> \\<#9\\> \\</pay:1\\> \\<t:1:R\\> \\<https\\://x.example\\>"
+    assert (
+        escape("# Big\n  - item\n-# small\n12. twelve\n> quote")
+        == "\\# Big\n  \\- item\n\\-# small\n12\\. twelve\n\\> quote"
+    )
+    assert (
+        escape("<@&1> <@!123> <#9> </pay:1> <t:1:R> <https://x.example>")
+        == "\\<@&1\\> \\<@!123\\> \\<#9\\> \\</pay:1\\> \\<t:1:R\\> \\<https\\://x.example\\>"
+    )
     assert escape("a\\*b c_d") == "a\\\\\\*b c\\_d", "a typed backslash is shown, not used as an escape"
     assert escape("Zoë 🎲 مرحبا") == "Zoë 🎲 مرحبا" and escape(42) == "42"
 
@@ -72,8 +76,9 @@ def test_a_hard_split_never_separates_a_backslash_from_its_character() -> None:
 
 def test_ai_answers_keep_markdown_but_not_mentions_or_masked_links() -> None:
     answer = "**Yes** @everyone, see [docs](https://evil.example) <@&1>\n`<@2> [a](b)`\n```\n@here <#3>\n```"
-    assert neutralize(answer) == (f"**Yes** @{ZWSP}everyone, see \\[docs](https://evil.example) \\<@&1>\n"
-                                  "`<@2> [a](b)`\n```\n@here <#3>\n```")
+    assert neutralize(answer) == (
+        f"**Yes** @{ZWSP}everyone, see \\[docs](https://evil.example) \\<@&1>\n`<@2> [a](b)`\n```\n@here <#3>\n```"
+    )
 
 
 def test_names_lose_what_the_services_refuse() -> None:
@@ -89,26 +94,60 @@ def test_prompts_keep_their_lines_and_lose_what_the_services_refuse() -> None:
 def test_templates_escape_values_but_keep_their_own_markdown() -> None:
     context = {"options": {"msg": "@everyone <@&1> **hi**"}, "user": "_bob_", "data": {"said": "[x](https://e.x)"}}
     rendered = render_template("**{user}**: {options.msg} · {data.said} {{literal}} {missing}", context)
-    assert rendered == (f"**\\_bob\\_**: @{ZWSP}everyone \\<@&1\\> \\*\\*hi\\*\\* · \\[x\\](https\\://e.x) "
-                        "{literal} ")
+    assert rendered == (
+        f"**\\_bob\\_**: @{ZWSP}everyone \\<@&1\\> \\*\\*hi\\*\\* · \\[x\\](https\\://e.x) {{literal}} "
+    )
     long = render_template("{v}", {"v": "*" * 3000})
     assert len(long) <= MAX_MESSAGE and long.endswith("…") and not active_markup(long.removesuffix("…"))
 
 
 def test_worst_case_escaped_text_still_fits_discords_limits() -> None:
-    item = {"amount": -10**12, "kind": "bet_refund", "reason": "*" * 200, "balance_after": 10**12,
-            "created_at": "2030-01-01T00:00:00+00:00"}
+    item = {
+        "amount": -(10**12),
+        "kind": "bet_refund",
+        "reason": "*" * 200,
+        "balance_after": 10**12,
+        "created_at": "2030-01-01T00:00:00+00:00",
+    }
     page = "\n".join([statement_line(item, "pt-BR")] * STATEMENT_PAGE)
     assert len(page) <= MAX_DESCRIPTION and "*" not in ESCAPED_PAIR.sub("", page)
-    outcomes = [{"id": n, "position": n, "label": f"{n}" + "_" * 98, "pool": 10**10, "bettors": 9, "odds": 25.0}
-                for n in range(1, 26)]
-    event = {"id": 7, "title": "*" * 200, "description": "#" + "~" * 999, "status": "settled", "closes_at": None,
-             "winning_outcome_id": 1, "total_pool": 10**12, "bettors": 19_000, "outcomes": outcomes}
-    embeds = [*event_pages(event, "en-US"), list_embed([event] * 10, "pt-BR"),
-              closed_embed({"event": event, "outcome": "paid", "paid_out": 10**12, "recipients": 3, "top_payouts": []},
-                           "en-US"),
-              mine_embed([{"event_id": 7, "event_title": "|" * 200, "event_status": "settled",
-                           "outcome_label": "`" * 100, "amount": 10**12, "pending_amount": 10**12, "result": "won",
-                           "payout": 10**12}] * 10, "pt-BR")]
+    outcomes = [
+        {"id": n, "position": n, "label": f"{n}" + "_" * 98, "pool": 10**10, "bettors": 9, "odds": 25.0}
+        for n in range(1, 26)
+    ]
+    event = {
+        "id": 7,
+        "title": "*" * 200,
+        "description": "#" + "~" * 999,
+        "status": "settled",
+        "closes_at": None,
+        "winning_outcome_id": 1,
+        "total_pool": 10**12,
+        "bettors": 19_000,
+        "outcomes": outcomes,
+    }
+    embeds = [
+        *event_pages(event, "en-US"),
+        list_embed([event] * 10, "pt-BR"),
+        closed_embed(
+            {"event": event, "outcome": "paid", "paid_out": 10**12, "recipients": 3, "top_payouts": []}, "en-US"
+        ),
+        mine_embed(
+            [
+                {
+                    "event_id": 7,
+                    "event_title": "|" * 200,
+                    "event_status": "settled",
+                    "outcome_label": "`" * 100,
+                    "amount": 10**12,
+                    "pending_amount": 10**12,
+                    "result": "won",
+                    "payout": 10**12,
+                }
+            ]
+            * 10,
+            "pt-BR",
+        ),
+    ]
     assert all(within_limits(embed) and len(embed.title or "") <= 256 for embed in embeds)
     assert len(embeds[-3].fields) == 10, "a page of the bet list still fits one embed"

@@ -16,15 +16,34 @@ from buteco_dev.world import World
 
 USER, STRING, INTEGER, BOOLEAN = 6, 3, 4, 5
 COMMANDS = {
-    "transfer": {"name": "transfer", "options": [
-        {"name": "member", "type": USER, "required": True}, {"name": "amount", "type": INTEGER, "required": True},
-        {"name": "reason", "type": STRING, "required": False}]},
-    "bet": {"name": "bet", "options": [
-        {"name": "list", "type": 1}, {"name": "place", "type": 1, "options": [
-            {"name": "event", "type": INTEGER, "required": True},
-            {"name": "outcome", "type": STRING, "required": True,
-             "choices": [{"name": "Yes", "value": "yes"}, {"name": "No", "value": "no"}]},
-            {"name": "public", "type": BOOLEAN, "required": False}]}]},
+    "transfer": {
+        "name": "transfer",
+        "options": [
+            {"name": "member", "type": USER, "required": True},
+            {"name": "amount", "type": INTEGER, "required": True},
+            {"name": "reason", "type": STRING, "required": False},
+        ],
+    },
+    "bet": {
+        "name": "bet",
+        "options": [
+            {"name": "list", "type": 1},
+            {
+                "name": "place",
+                "type": 1,
+                "options": [
+                    {"name": "event", "type": INTEGER, "required": True},
+                    {
+                        "name": "outcome",
+                        "type": STRING,
+                        "required": True,
+                        "choices": [{"name": "Yes", "value": "yes"}, {"name": "No", "value": "no"}],
+                    },
+                    {"name": "public", "type": BOOLEAN, "required": False},
+                ],
+            },
+        ],
+    },
 }
 
 
@@ -36,14 +55,25 @@ def resolve(kind: int, text: str) -> str:
 
 def test_parse_positions_names_members_and_trailing_text():
     parsed = parse('/transfer @bob 1,000 for the "first" round', COMMANDS, resolve)
-    assert (parsed.path, parsed.options) == ("transfer", {"member": "bob", "amount": 1000,
-                                                          "reason": "for the first round"})
+    assert (parsed.path, parsed.options) == (
+        "transfer",
+        {"member": "bob", "amount": 1000, "reason": "for the first round"},
+    )
     parsed = parse('/transfer amount:5 reason:"two words" alice', COMMANDS, resolve)
     assert parsed.options == {"member": "alice", "amount": 5, "reason": "two words"}
-    ask = {"ask": {"name": "ask", "options": [{"name": "prompt", "type": STRING, "required": True},
-                                              {"name": "private", "type": BOOLEAN, "required": False}]}}
+    ask = {
+        "ask": {
+            "name": "ask",
+            "options": [
+                {"name": "prompt", "type": STRING, "required": True},
+                {"name": "private", "type": BOOLEAN, "required": False},
+            ],
+        }
+    }
     assert parse("/ask what is a buteco? private:yes", ask, resolve).options == {
-        "prompt": "what is a buteco?", "private": True}
+        "prompt": "what is a buteco?",
+        "private": True,
+    }
 
 
 def test_parse_subcommands_choices_and_booleans():
@@ -52,17 +82,20 @@ def test_parse_subcommands_choices_and_booleans():
     assert (parsed.path, parsed.options) == ("bet place", {"event": 7, "outcome": "yes", "public": True})
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("/bet", "usage: /bet <list|place> ..."),
-    ("/bet place 7", "missing outcome"),
-    ("/bet place 7 maybe", "outcome must be one of: yes, no"),
-    ("/transfer @bob lots", "amount must be integer, not 'lots'"),
-    ("/transfer @zed 5", "no member called '@zed' here"),
-    ("/transfer @bob 5 x y", None),
-    ("/bet place 7 yes true extra", "too many values"),
-    ("/nope", "/nope is not a command here"),
-    ('/transfer "@bob', "cannot read that line"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/bet", "usage: /bet <list|place> ..."),
+        ("/bet place 7", "missing outcome"),
+        ("/bet place 7 maybe", "outcome must be one of: yes, no"),
+        ("/transfer @bob lots", "amount must be integer, not 'lots'"),
+        ("/transfer @zed 5", "no member called '@zed' here"),
+        ("/transfer @bob 5 x y", None),
+        ("/bet place 7 yes true extra", "too many values"),
+        ("/nope", "/nope is not a command here"),
+        ('/transfer "@bob', "cannot read that line"),
+    ],
+)
 def test_parse_explains_mistakes(line, message):
     if message is None:
         assert parse(line, COMMANDS, resolve).options["reason"] == "x y"
@@ -90,8 +123,10 @@ class Form(discord.ui.Modal, title="Your order"):
 
 
 class Pick(discord.ui.View):
-    @discord.ui.select(placeholder="Size", options=[discord.SelectOption(label="Small", value="s"),
-                                                    discord.SelectOption(label="Large", value="l")])
+    @discord.ui.select(
+        placeholder="Size",
+        options=[discord.SelectOption(label="Small", value="s"), discord.SelectOption(label="Large", value="l")],
+    )
     async def size(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.edit_message(content=f"size {select.values[0]}", view=None)
 

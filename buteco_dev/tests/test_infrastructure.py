@@ -48,7 +48,7 @@ def test_throwaway_postgres_durable_lifecycle():
 
 
 def test_template_copy_has_the_schema(database_url):
-    assert SCHEMA_TABLES <= public_tables(database_url)
+    assert public_tables(database_url) >= SCHEMA_TABLES
     assert query(database_url, "SELECT count(*) FROM users") == [(0,)]
 
 
@@ -58,7 +58,7 @@ def test_each_database_is_an_independent_copy(pg_admin_url, database_url):
     try:
         other_url = create_database(pg_admin_url, other, template="buteco_template")
         assert "scratch" not in public_tables(other_url)
-        assert SCHEMA_TABLES <= public_tables(other_url)
+        assert public_tables(other_url) >= SCHEMA_TABLES
     finally:
         drop_database(pg_admin_url, other)
 
@@ -67,7 +67,12 @@ def test_a_service_process_connects_as_its_own_role():
     url = "postgresql://postgres:owner@127.0.0.1:5432/db"
     parsed = make_url(python_service("coin_api.main", database_url=url).env["DATABASE_URL"])
     assert (parsed.username, parsed.password, parsed.host, parsed.port, parsed.database) == (
-        "coin_api", fixed_password("coin_api"), "127.0.0.1", 5432, "db")
+        "coin_api",
+        fixed_password("coin_api"),
+        "127.0.0.1",
+        5432,
+        "db",
+    )
     assert service_database_url(ECHO_APP, url) == url, "no role for what is no service"
 
 
@@ -110,8 +115,9 @@ def _alive(pid: int) -> bool:
 
 def test_a_stop_ends_the_whole_process_group(tmp_path):
     """What a child started (uvicorn's workers, PostgreSQL's backends) goes with it, and nothing else."""
-    shell = ChildProcess("shell", ["sh", "-c", "sleep 300 & echo $! > grandchild; wait"], cwd=tmp_path,
-                         log_path=tmp_path / "shell.log").spawn()
+    shell = ChildProcess(
+        "shell", ["sh", "-c", "sleep 300 & echo $! > grandchild; wait"], cwd=tmp_path, log_path=tmp_path / "shell.log"
+    ).spawn()
     marker, deadline = tmp_path / "grandchild", time.monotonic() + 10
     while not (marker.exists() and marker.read_text().strip()):
         assert time.monotonic() < deadline, shell.logs()

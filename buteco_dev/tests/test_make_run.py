@@ -42,8 +42,14 @@ def session(data_dir: Path, *lines: str) -> tuple[str, list[dict]]:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}  # never real Discord from a test
     done = subprocess.run(
         [sys.executable, "-m", "buteco_dev", "run", "--data-dir", str(data_dir), "--env-file", "", "--free-ports"],
-        input="".join(f"{line}\n" for line in lines), check=False, capture_output=True, text=True, timeout=90,
-        cwd=REPO_ROOT, env=env)
+        input="".join(f"{line}\n" for line in lines),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=REPO_ROOT,
+        env=env,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     pids = json.loads((data_dir / "pids.json").read_text())
@@ -79,10 +85,27 @@ def reply_to(output: str, command: str) -> str:
 
 def test_console_session_survives_a_restart_and_leaves_nothing_behind(data_dir):
     joke = (REPO_ROOT / "plugins" / "joke.toml").exists() and go_toolchain() is not None  # the Go service
-    first, pids = session(data_dir, "/daily", "/as bob", "/register", "/as alice", "/transfer @bob 50",
-                          "/balance", '/bet create "Who wins?" "Red | Blue"', "/bet list",
-                          "/as bob", "/bet place 1", "1", "20", "1", "/bet mine", "/as alice",
-                          *(["/joke"] if joke else []), "/health", "/quit")
+    first, pids = session(
+        data_dir,
+        "/daily",
+        "/as bob",
+        "/register",
+        "/as alice",
+        "/transfer @bob 50",
+        "/balance",
+        '/bet create "Who wins?" "Red | Blue"',
+        "/bet list",
+        "/as bob",
+        "/bet place 1",
+        "1",
+        "20",
+        "1",
+        "/bet mine",
+        "/as alice",
+        *(["/joke"] if joke else []),
+        "/health",
+        "/quit",
+    )
     assert "connected to the local Discord emulator" in first, first
     assert {p["name"] for p in pids} >= {"postgres", "client-api", "balance-api", "coin-api", "bot"}
     assert "You claimed 100 coins" in reply_to(first, "/daily"), first

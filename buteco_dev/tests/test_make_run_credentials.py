@@ -23,8 +23,10 @@ EXPECTED = {
     "genai-api": {"BOT_API_TOKEN"},
     "joke-api": {"JOKE_API_TOKEN"},
 }
-DOT_ENV = ("BOT_API_TOKEN=from-dot-env-bot-token\nCOIN_API_DB_PASSWORD=from-dot-env-coin-db-password\n"
-           "POSTGRES_PASSWORD=owner-password-from-compose\nDISCORD_TOKEN=\nTRANSFER_MAX_AMOUNT=77\n")
+DOT_ENV = (
+    "BOT_API_TOKEN=from-dot-env-bot-token\nCOIN_API_DB_PASSWORD=from-dot-env-coin-db-password\n"
+    "POSTGRES_PASSWORD=owner-password-from-compose\nDISCORD_TOKEN=\nTRANSFER_MAX_AMOUNT=77\n"
+)
 
 
 @pytest.fixture
@@ -84,5 +86,8 @@ def test_credentials_are_fresh_each_run_unless_env_sets_them(make_stack):
 def test_a_plugin_compose_does_not_run_gets_its_manifest_credential_and_its_package_role():
     grant = service_grant(None, package="weather_api", token_env="WEATHER_API_TOKEN")
     assert (grant.secrets, grant.role, grant.password_variable) == (
-        frozenset({"WEATHER_API_TOKEN"}), "weather_api", "WEATHER_API_DB_PASSWORD")
+        frozenset({"WEATHER_API_TOKEN"}),
+        "weather_api",
+        "WEATHER_API_DB_PASSWORD",
+    )
     assert service_grant(None, package=None, token_env=None) == Grant(frozenset())

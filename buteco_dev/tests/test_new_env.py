@@ -35,8 +35,11 @@ def test_every_credential_gets_a_fresh_value_and_the_rest_is_the_example(tmp_pat
         assert one[name] != two[name], f"{name} must be random, not a default"
     assert len({one[name] for name in generated}) == len(generated), "each credential is its own"
     assert all(one[name] == "" for name in FROM_ELSEWHERE)
-    changed = [(a, b) for a, b in zip(ENV_EXAMPLE.read_text().splitlines(), first.read_text().splitlines(),
-                                      strict=True) if a != b]
+    changed = [
+        (a, b)
+        for a, b in zip(ENV_EXAMPLE.read_text().splitlines(), first.read_text().splitlines(), strict=True)
+        if a != b
+    ]
     assert sorted(a for a, _ in changed) == sorted(f"{name}=" for name in generated)
     assert all(b.startswith(a) for a, b in changed)
     assert stat.S_IMODE(first.stat().st_mode) == 0o600

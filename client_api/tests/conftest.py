@@ -17,8 +17,12 @@ SERVICE_MODULE = "client_api.main"
 
 def user_rows(database_url: str, where: str = "TRUE", params: tuple = ()) -> list[tuple]:
     """Read users straight from PostgreSQL, so tests check what was stored, not only what was answered."""
-    return query(database_url, f"SELECT id, discord_id, display_name, created_at, updated_at, forgotten_at"
-                               f" FROM users WHERE {where} ORDER BY id", *params)
+    return query(
+        database_url,
+        f"SELECT id, discord_id, display_name, created_at, updated_at, forgotten_at"
+        f" FROM users WHERE {where} ORDER BY id",
+        *params,
+    )
 
 
 def client_for(service: ServiceProcess) -> httpx.Client:

@@ -15,8 +15,7 @@ UNCLEAN = {
     "tab inside": "a\tb",
     "line separator": "a\u2028b",
 }
-CLEAN = ["José Ñandú", "🎲 Zoë 🍺", "مرحبا بالعالم", "abc\u200fdef", "👨\u200d👩\u200d👧",
-         "李小龙"]
+CLEAN = ["José Ñandú", "🎲 Zoë 🍺", "مرحبا بالعالم", "abc\u200fdef", "👨\u200d👩\u200d👧", "李小龙"]
 
 
 @pytest.mark.parametrize("name", UNCLEAN.values(), ids=UNCLEAN.keys())

@@ -123,8 +123,12 @@ def test_register_waiting_on_a_concurrent_insert_that_rolls_back_creates_the_use
 def test_register_racing_a_forget_me_creates_a_new_user(session_factory, session):
     old, _ = service.register(session, discord_id=502, display_name="before")
     forgetter = session_factory()
-    forgetter.execute(text("UPDATE users SET discord_id = NULL, display_name = NULL, forgotten_at = now(),"
-                           " updated_at = now() WHERE discord_id = 502"))
+    forgetter.execute(
+        text(
+            "UPDATE users SET discord_id = NULL, display_name = NULL, forgotten_at = now(),"
+            " updated_at = now() WHERE discord_id = 502"
+        )
+    )
     pool, future = _register_in_background(session_factory, 502)
     forgetter.commit()
     forgetter.close()

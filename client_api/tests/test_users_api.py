@@ -129,11 +129,22 @@ def test_forget_me_erases_the_discord_id_and_name_and_a_new_registration_is_a_ne
 
 
 def test_every_route_but_health_needs_the_bots_credential(client_service):
-    routes = [("GET", "/users"), ("POST", "/users"), ("GET", "/users/1"), ("GET", "/users/by-discord/1"),
-              ("PATCH", "/users/by-discord/1"), ("DELETE", "/users/by-discord/1")]
-    cases = [{}, {"Authorization": "Bearer wrong-token-wrong-token"}, {"Authorization": "Basic abc"},
-             {"Authorization": "Bearer"}, {"Authorization": f"Basic {TEST_TOKENS['bot']}"},
-             *({"Authorization": f"Bearer {TEST_TOKENS[caller]}"} for caller in ("coin_api", "bet_api", "joke"))]
+    routes = [
+        ("GET", "/users"),
+        ("POST", "/users"),
+        ("GET", "/users/1"),
+        ("GET", "/users/by-discord/1"),
+        ("PATCH", "/users/by-discord/1"),
+        ("DELETE", "/users/by-discord/1"),
+    ]
+    cases = [
+        {},
+        {"Authorization": "Bearer wrong-token-wrong-token"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer"},
+        {"Authorization": f"Basic {TEST_TOKENS['bot']}"},
+        *({"Authorization": f"Bearer {TEST_TOKENS[caller]}"} for caller in ("coin_api", "bet_api", "joke")),
+    ]
     with httpx.Client(base_url=client_service.url, timeout=10, trust_env=False) as anonymous:
         for method, path in routes:
             for headers in cases:
@@ -148,8 +159,12 @@ def test_health_answers_without_a_token(client_service):
 
     response = httpx.get(f"{client_service.url}/health", timeout=10, trust_env=False)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "service": "client_api", "version": __version__,
-                               "checks": {"database": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "service": "client_api",
+        "version": __version__,
+        "checks": {"database": "ok"},
+    }
 
 
 def test_request_id_is_echoed_or_generated(api):
@@ -221,9 +236,17 @@ def test_malformed_ids_in_the_path_are_422(api, method, path, field):
     assert response.json()["code"] == "invalid_request" and field in response.json()["detail"]
 
 
-@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=201", "limit"), ("limit=x", "limit"),
-                                          ("after_id=-1", "after_id"), (f"after_id={2**64}", "after_id"),
-                                          ("after_id=1.5", "after_id")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=x", "limit"),
+        ("after_id=-1", "after_id"),
+        (f"after_id={2**64}", "after_id"),
+        ("after_id=1.5", "after_id"),
+    ],
+)
 def test_malformed_page_parameters_are_422(api, query, field):
     response = api.get(f"/users?{query}")
     assert response.status_code == 422, response.text

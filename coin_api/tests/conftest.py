@@ -41,16 +41,21 @@ class Stack:
 
     def claim(self, guild: int, member: int, key: str | None = None, *, fast: bool = False) -> httpx.Response:
         client = self.fast_coin if fast else self.coin
-        return client.post(f"/guilds/{guild}/members/{member}/daily",
-                           headers={"Idempotency-Key": key or f"test-{new_snowflake()}"})
+        return client.post(
+            f"/guilds/{guild}/members/{member}/daily", headers={"Idempotency-Key": key or f"test-{new_snowflake()}"}
+        )
 
     def sql(self, statement: str, *params) -> list[tuple]:
         """Read the database directly, so tests check what was stored, not only what was answered."""
         return query(self.database_url, statement, *params)
 
     def balance(self, guild: int, member: int) -> int | None:
-        rows = self.sql("SELECT a.balance FROM accounts a JOIN users u ON u.id = a.user_id"
-                        " WHERE a.guild_id = %s AND u.discord_id = %s", guild, member)
+        rows = self.sql(
+            "SELECT a.balance FROM accounts a JOIN users u ON u.id = a.user_id"
+            " WHERE a.guild_id = %s AND u.discord_id = %s",
+            guild,
+            member,
+        )
         return rows[0][0] if rows else None
 
     def daily_transactions(self, guild: int) -> list[tuple]:
@@ -58,28 +63,44 @@ class Stack:
         return self.sql(
             "SELECT t.idempotency_key, t.kind, count(p.id), sum(p.amount) FROM ledger_transactions t"
             " JOIN postings p ON p.transaction_id = t.id WHERE t.guild_id = %s AND t.kind = 'daily'"
-            " GROUP BY t.id ORDER BY t.id", guild)
+            " GROUP BY t.id ORDER BY t.id",
+            guild,
+        )
 
     def claims(self, guild: int) -> list[tuple]:
         """(claim_number, streak, amount, credited, transaction_id) of the guild's claims."""
-        return self.sql("SELECT claim_number, streak, amount, credited_at IS NOT NULL, transaction_id"
-                        " FROM daily_claims WHERE guild_id = %s ORDER BY claim_number", guild)
+        return self.sql(
+            "SELECT claim_number, streak, amount, credited_at IS NOT NULL, transaction_id"
+            " FROM daily_claims WHERE guild_id = %s ORDER BY claim_number",
+            guild,
+        )
 
 
 @pytest.fixture(scope="session")
 def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Stack]:
     """One set of services for every coin_api test module: starting them is most of the suite's time."""
-    with fresh_database(pg_admin_url, "coin") as database_url, \
-            ServiceGroup(database_url, tmp_path_factory.mktemp("coin-services")) as group:
+    with (
+        fresh_database(pg_admin_url, "coin") as database_url,
+        ServiceGroup(database_url, tmp_path_factory.mktemp("coin-services")) as group,
+    ):
         users, balance = group.start("client_api.main"), group.start("balance_api.main")
         with FaultProxy(balance.url) as proxy:
-            coin = group.start("coin_api.main", {
-                "BALANCE_API_URL": proxy.url, "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
-            })
-            fast = group.start("coin_api.main", {
-                "BALANCE_API_URL": balance.url, "DAILY_COOLDOWN_SECONDS": str(FAST_COOLDOWN_S),
-                "DAILY_STREAK_GRACE_SECONDS": str(FAST_GRACE_S), "DAILY_STREAK_MAX_DAYS": "1",
-            })
+            coin = group.start(
+                "coin_api.main",
+                {
+                    "BALANCE_API_URL": proxy.url,
+                    "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
+                },
+            )
+            fast = group.start(
+                "coin_api.main",
+                {
+                    "BALANCE_API_URL": balance.url,
+                    "DAILY_COOLDOWN_SECONDS": str(FAST_COOLDOWN_S),
+                    "DAILY_STREAK_GRACE_SECONDS": str(FAST_GRACE_S),
+                    "DAILY_STREAK_MAX_DAYS": "1",
+                },
+            )
             with client_for(users) as u, client_for(coin) as c, client_for(fast) as f:
                 yield Stack(database_url, u, c, f, coin, proxy)
         for service in (coin, fast):

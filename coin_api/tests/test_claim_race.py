@@ -33,7 +33,8 @@ class KeyedLedger:
             cursor.execute(
                 "INSERT INTO ledger_transactions (guild_id, idempotency_key, request_hash, kind)"
                 " VALUES (%s, %s, repeat('0', 64), 'daily') ON CONFLICT (idempotency_key) DO NOTHING",
-                (credit.guild_id, credit.key))
+                (credit.guild_id, credit.key),
+            )
             cursor.execute("SELECT id FROM ledger_transactions WHERE idempotency_key = %s", (credit.key,))
             transaction_id = cursor.fetchone()[0]
         connection.close()

@@ -39,8 +39,10 @@ def test_a_hundred_concurrent_claims_pay_exactly_once(api: Stack):
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"daily_already_claimed"}
     assert api.balance(guild, member) == 100
     assert len(api.daily_transactions(guild)) == 1
-    assert api.sql("SELECT count(*), sum(amount) FROM postings p JOIN accounts a ON a.id = p.account_id"
-                   " WHERE a.guild_id = %s", guild) == [(2, 0)]
+    assert api.sql(
+        "SELECT count(*), sum(amount) FROM postings p JOIN accounts a ON a.id = p.account_id WHERE a.guild_id = %s",
+        guild,
+    ) == [(2, 0)]
     assert [row[:4] for row in api.claims(guild)] == [(1, 1, 100, True)]
 
 
@@ -56,7 +58,8 @@ def test_concurrent_claims_by_different_members_all_pay(api: Stack):
     with ThreadPoolExecutor(max_workers=len(members)) as pool:
         assert list(pool.map(one, members)) == [201] * len(members)
     assert api.sql("SELECT balance FROM accounts WHERE guild_id = %s AND system_code = 'mint'", guild) == [
-        (-100 * len(members),)]
+        (-100 * len(members),)
+    ]
 
 
 def test_a_request_stuck_holding_the_member_lock_makes_others_answer_503_not_hang(api: Stack):

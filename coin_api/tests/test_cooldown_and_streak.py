@@ -25,7 +25,8 @@ def test_cooldown_then_streak_growth_cap_and_reset(api: Stack):
     assert refused.status_code == 409 and refused.json()["code"] == "daily_already_claimed"
     due = refused.json()["next_claim_at"]
     assert datetime.fromisoformat(due) == datetime.fromisoformat(first.json()["claimed_at"]) + timedelta(
-        seconds=FAST_COOLDOWN_S)
+        seconds=FAST_COOLDOWN_S
+    )
     assert api.fast_coin.get(status_url).json()["next_amount"] == 110
 
     wait_until(due)
@@ -47,7 +48,11 @@ def test_cooldown_then_streak_growth_cap_and_reset(api: Stack):
 
     assert api.balance(guild, member) == 100 + 110 + 110 + 100
     assert [row[:4] for row in api.claims(guild)] == [
-        (1, 1, 100, True), (2, 2, 110, True), (3, 3, 110, True), (4, 1, 100, True)]
+        (1, 1, 100, True),
+        (2, 2, 110, True),
+        (3, 3, 110, True),
+        (4, 1, 100, True),
+    ]
     assert len(api.daily_transactions(guild)) == 4
 
     history_url = f"{status_url}/history"

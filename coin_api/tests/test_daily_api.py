@@ -23,8 +23,9 @@ def test_a_first_claim_pays_the_base_amount_and_opens_the_account(api: Stack):
     users = api.sql("SELECT id FROM users WHERE discord_id = %s", member)
     key = f"daily:{guild}:{users[0][0]}:1"
     assert api.daily_transactions(guild) == [(key, "daily", 2, 0)]
-    assert api.sql("SELECT a.balance FROM accounts a WHERE a.guild_id = %s AND a.system_code = 'mint'",
-                   guild) == [(-100,)]
+    assert api.sql("SELECT a.balance FROM accounts a WHERE a.guild_id = %s AND a.system_code = 'mint'", guild) == [
+        (-100,)
+    ]
     assert api.claims(guild) == [(1, 1, 100, True, body["transaction_id"])]
 
 
@@ -73,14 +74,20 @@ def test_status_before_and_after_a_claim(api: Stack):
     url = f"/guilds/{guild}/members/{member}/daily"
     before = api.coin.get(url)
     assert before.status_code == 200
-    assert before.json() == {"can_claim": True, "next_claim_at": None, "streak": 0, "next_amount": 100,
-                             "pending_credit": False}
+    assert before.json() == {
+        "can_claim": True,
+        "next_claim_at": None,
+        "streak": 0,
+        "next_amount": 100,
+        "pending_credit": False,
+    }
     claim = api.claim(guild, member).json()
     after = api.coin.get(url).json()
     assert after["can_claim"] is False and after["streak"] == 1 and after["pending_credit"] is False
     assert after["next_amount"] == 110
     assert datetime.fromisoformat(after["next_claim_at"]) == (
-        datetime.fromisoformat(claim["claimed_at"]) + timedelta(days=1))
+        datetime.fromisoformat(claim["claimed_at"]) + timedelta(days=1)
+    )
 
 
 def test_history_lists_claims_as_the_contract_shapes_them(api: Stack):
@@ -106,16 +113,19 @@ def test_an_unregistered_member_is_a_404(api: Stack, method):
     assert response.json()["user_id"] == str(stranger)
 
 
-@pytest.mark.parametrize(("path", "headers", "field"), [
-    ("/guilds/abc/members/1/daily", {"Idempotency-Key": "k1"}, "guild_id"),
-    ("/guilds/1/members/0/daily", {"Idempotency-Key": "k1"}, "discord_id"),
-    ("/guilds/1/members/-5/daily", {"Idempotency-Key": "k1"}, "discord_id"),
-    (f"/guilds/{2**63}/members/1/daily", {"Idempotency-Key": "k1"}, "guild_id"),
-    ("/guilds/1/members/1.5/daily", {"Idempotency-Key": "k1"}, "discord_id"),
-    ("/guilds/1/members/1/daily", {}, "Idempotency-Key"),
-    ("/guilds/1/members/1/daily", {"Idempotency-Key": "has space"}, "Idempotency-Key"),
-    ("/guilds/1/members/1/daily", {"Idempotency-Key": "k" * 201}, "Idempotency-Key"),
-])
+@pytest.mark.parametrize(
+    ("path", "headers", "field"),
+    [
+        ("/guilds/abc/members/1/daily", {"Idempotency-Key": "k1"}, "guild_id"),
+        ("/guilds/1/members/0/daily", {"Idempotency-Key": "k1"}, "discord_id"),
+        ("/guilds/1/members/-5/daily", {"Idempotency-Key": "k1"}, "discord_id"),
+        (f"/guilds/{2**63}/members/1/daily", {"Idempotency-Key": "k1"}, "guild_id"),
+        ("/guilds/1/members/1.5/daily", {"Idempotency-Key": "k1"}, "discord_id"),
+        ("/guilds/1/members/1/daily", {}, "Idempotency-Key"),
+        ("/guilds/1/members/1/daily", {"Idempotency-Key": "has space"}, "Idempotency-Key"),
+        ("/guilds/1/members/1/daily", {"Idempotency-Key": "k" * 201}, "Idempotency-Key"),
+    ],
+)
 def test_malformed_claims_are_422_naming_the_field(api: Stack, path, headers, field):
     response = api.coin.post(path, headers=headers)
     assert response.status_code == 422, response.text
@@ -133,21 +143,28 @@ def test_malformed_history_queries_are_422(api: Stack, query):
 def test_every_route_but_health_needs_the_token(api: Stack):
     base = str(api.coin.base_url)
     assert httpx.get(f"{base}/health", trust_env=False).status_code == 200
-    for method, path in [("POST", "/guilds/1/members/1/daily"), ("GET", "/guilds/1/members/1/daily"),
-                         ("GET", "/guilds/1/members/1/daily/history"), ("POST", "/daily/reconcile")]:
+    for method, path in [
+        ("POST", "/guilds/1/members/1/daily"),
+        ("GET", "/guilds/1/members/1/daily"),
+        ("GET", "/guilds/1/members/1/daily/history"),
+        ("POST", "/daily/reconcile"),
+    ]:
         response = httpx.request(method, f"{base}{path}", headers={"Idempotency-Key": "k"}, trust_env=False)
         assert response.status_code == 401, (method, path)
         for token in ("wrong-token-wrong-token", TEST_TOKENS["coin_api"], TEST_TOKENS["bet_api"], TEST_TOKENS["joke"]):
-            wrong = httpx.request(method, f"{base}{path}", trust_env=False,
-                                  headers=auth_headers(token=token, idempotency_key="k"))
+            wrong = httpx.request(
+                method, f"{base}{path}", trust_env=False, headers=auth_headers(token=token, idempotency_key="k")
+            )
             assert wrong.status_code == 401 and wrong.json()["code"] == "unauthorized", (method, path)
 
 
 def test_no_caller_but_the_bot_claims_for_a_member(api: Stack):
     guild, member = new_snowflake(), api.register()
     for caller in ("coin_api", "bet_api", "joke"):
-        refused = api.coin.post(f"/guilds/{guild}/members/{member}/daily",
-                                headers=auth_headers(TEST_TOKENS[caller], idempotency_key=f"c-{new_snowflake()}"))
+        refused = api.coin.post(
+            f"/guilds/{guild}/members/{member}/daily",
+            headers=auth_headers(TEST_TOKENS[caller], idempotency_key=f"c-{new_snowflake()}"),
+        )
         assert refused.status_code == 401, refused.text
     assert api.claims(guild) == [] and api.balance(guild, member) is None
     assert api.claim(guild, member).status_code == 201 and api.balance(guild, member) == 100

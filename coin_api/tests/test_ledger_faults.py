@@ -29,8 +29,9 @@ def assert_paid_once(api: Stack, guild: int, member: int) -> None:
     assert api.daily_transactions(guild) == [(key, "daily", 2, 0)]
     assert api.balance(guild, member) == 100
     ((number, _, _, credited, transaction_id),) = api.claims(guild)
-    assert credited and api.sql("SELECT idempotency_key FROM ledger_transactions WHERE id = %s",
-                                transaction_id) == [(key,)]
+    assert credited and api.sql("SELECT idempotency_key FROM ledger_transactions WHERE id = %s", transaction_id) == [
+        (key,)
+    ]
 
 
 @pytest.mark.parametrize(("mode", "applied"), [("drop_response", 1), ("refuse", 0)])

@@ -36,9 +36,14 @@ def test_its_own_credential_is_required_to_reach_the_ledger(env):
 def test_defaults_match_the_contract(env):
     env.setenv("BALANCE_API_URL", "http://balance-api:5000")
     settings = load_settings(CoinSettings)
-    assert (settings.daily_amount, settings.daily_cooldown_seconds, settings.daily_streak_bonus,
-            settings.daily_streak_max_days, settings.daily_streak_grace_seconds,
-            settings.balance_api_timeout_s) == (100, 86_400, 10, 7, 172_800, 3.0)
+    assert (
+        settings.daily_amount,
+        settings.daily_cooldown_seconds,
+        settings.daily_streak_bonus,
+        settings.daily_streak_max_days,
+        settings.daily_streak_grace_seconds,
+        settings.balance_api_timeout_s,
+    ) == (100, 86_400, 10, 7, 172_800, 3.0)
 
 
 def test_a_grace_shorter_than_the_cooldown_is_refused(env):
@@ -52,7 +57,9 @@ def test_a_grace_shorter_than_the_cooldown_is_refused(env):
 def test_the_credit_is_keyed_by_claim_and_derived_only_from_it():
     assert CREDIT.key == "daily:7:42:3"
     assert CREDIT.body() == {
-        "guild_id": "7", "kind": "daily", "reason": "daily reward #3 (streak 2)",
+        "guild_id": "7",
+        "kind": "daily",
+        "reason": "daily reward #3 (streak 2)",
         "postings": [{"system": "mint", "amount": -110}, {"user_id": "1234", "amount": 110}],
     }
 
@@ -83,14 +90,17 @@ def test_a_2xx_is_a_credit(status):
     assert client.sent == [("/transactions", {"Idempotency-Key": "daily:7:42:3"})]
 
 
-@pytest.mark.parametrize("outcome", [
-    httpx.ConnectError("refused"),
-    httpx.ReadTimeout("slow"),
-    httpx.RemoteProtocolError("Server disconnected without sending a response."),
-    httpx.Response(500, json={"code": "internal_error"}),
-    httpx.Response(503, text="upstream down"),
-    httpx.Response(201, text="not json"),
-])
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.Response(500, json={"code": "internal_error"}),
+        httpx.Response(503, text="upstream down"),
+        httpx.Response(201, text="not json"),
+    ],
+)
 def test_no_answer_or_a_5xx_is_not_confirmed(outcome):
     ledger, _ = ledger_answering(outcome)
     with pytest.raises(CreditNotConfirmed):

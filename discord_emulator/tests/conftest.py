@@ -40,8 +40,13 @@ class VoteView(discord.ui.View):
 class CoinPicker(discord.ui.View):
     """A string select whose callback answers with the picked values."""
 
-    @discord.ui.select(custom_id="pick:coin", placeholder="Choose coins", min_values=1, max_values=2,
-                       options=[discord.SelectOption(label=c, value=c.lower()) for c in COINS[:3]])
+    @discord.ui.select(
+        custom_id="pick:coin",
+        placeholder="Choose coins",
+        min_values=1,
+        max_values=2,
+        options=[discord.SelectOption(label=c, value=c.lower()) for c in COINS[:3]],
+    )
     async def pick(self, interaction: discord.Interaction, select: discord.ui.Select[CoinPicker]) -> None:
         await interaction.response.send_message(f"picked {', '.join(select.values)}", ephemeral=True)
 
@@ -51,20 +56,23 @@ class Feedback(discord.ui.Modal, title="Feedback"):
 
     name: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Name", max_length=20)
     body: discord.ui.Label[Feedback] = discord.ui.Label(
-        text="Body", component=discord.ui.TextInput(style=discord.TextStyle.paragraph, required=False))
+        text="Body", component=discord.ui.TextInput(style=discord.TextStyle.paragraph, required=False)
+    )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         assert isinstance(self.body.component, discord.ui.TextInput)
-        await interaction.response.send_message(f"thanks {self.name.value}: {self.body.component.value}",
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            f"thanks {self.name.value}: {self.body.component.value}", ephemeral=True
+        )
 
 
 class ButecoTestBot(commands.Bot):
     """Collects command errors so tests can assert on what discord.py raised."""
 
     def __init__(self) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
-                         guild_ready_timeout=0.05)
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), guild_ready_timeout=0.05
+        )
         self.errors: list[BaseException] = []
 
     async def setup_hook(self) -> None:
@@ -119,8 +127,9 @@ def install_commands(bot: commands.Bot) -> None:
         return [app_commands.Choice(name=c, value=c) for c in COINS if current.lower() in c.lower()]
 
     @tree.command(description="Pay someone")
-    async def pay(interaction: discord.Interaction, member: discord.Member,
-                  amount: app_commands.Range[int, 1, 1000]) -> None:
+    async def pay(
+        interaction: discord.Interaction, member: discord.Member, amount: app_commands.Range[int, 1, 1000]
+    ) -> None:
         await interaction.response.send_message(f"paid {amount} to {member.display_name} ({member.id})")
 
     bank = app_commands.Group(name="bank", description="Bank commands")

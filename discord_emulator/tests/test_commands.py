@@ -15,8 +15,26 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def test_login_and_sync_register_commands(world: World) -> None:
     emulator = world.emulator
     names = {c.name for c in emulator.commands}
-    assert names == {"hello", "slow", "report", "secret", "vote", "feedback", "coin", "pay", "bank", "settings",
-                     "late", "announce", "overflow", "count", "pick", "receipt", "Show balance", "dm"}
+    assert names == {
+        "hello",
+        "slow",
+        "report",
+        "secret",
+        "vote",
+        "feedback",
+        "coin",
+        "pay",
+        "bank",
+        "settings",
+        "late",
+        "announce",
+        "overflow",
+        "count",
+        "pick",
+        "receipt",
+        "Show balance",
+        "dm",
+    }
     assert {c.id for c in world.synced} == {c.id for c in emulator.commands}
     assert world.bot.application_id == emulator.application_id
     bank = next(c for c in emulator.commands if c.name == "bank")
@@ -69,8 +87,10 @@ async def test_autocomplete_choices(world: World) -> None:
     emulator = world.emulator
     record = await emulator.autocomplete("coin", {"name": "bit"}, focused="name", user=world.bob)
     assert (await record.wait_for_response()).type == 8
-    assert record.choices == [{"name": "Bitcoin", "value": "Bitcoin"},
-                              {"name": "Bitcoin Cash", "value": "Bitcoin Cash"}]
+    assert record.choices == [
+        {"name": "Bitcoin", "value": "Bitcoin"},
+        {"name": "Bitcoin Cash", "value": "Bitcoin Cash"},
+    ]
     assert render_interaction(record) == "1. Bitcoin = 'Bitcoin'\n2. Bitcoin Cash = 'Bitcoin Cash'"
     chosen = await emulator.invoke("coin", {"name": "Bitcoin"}, user=world.bob)
     await chosen.wait_for_response()
@@ -93,7 +113,8 @@ async def test_subcommand_options(world: World) -> None:
     assert (await private.wait_for_response()).ephemeral
     assert not (await public.wait_for_response()).ephemeral
     assert public.payload["data"]["options"] == [
-        {"type": 1, "name": "balance", "options": [{"type": 5, "name": "public", "value": True}]}]
+        {"type": 1, "name": "balance", "options": [{"type": 5, "name": "public", "value": True}]}
+    ]
 
 
 async def test_default_member_permissions_hide_admin_commands(world: World) -> None:

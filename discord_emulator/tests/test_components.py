@@ -18,7 +18,9 @@ async def test_button_click_edits_message_and_disables_buttons(world: World) -> 
     message = record.original
     assert message is not None
     assert [(c.number, c.custom_id, c.label) for c in component_choices(message)] == [
-        (1, "vote:yes", "Yes"), (2, "vote:no", "No")]
+        (1, "vote:yes", "Yes"),
+        (2, "vote:no", "No"),
+    ]
     assert "[1] Yes   [2] No" in render_message(message)
     click = await emulator.click(message, "vote:yes", user=world.bob)
     assert (await click.wait_for_response()).type == 7
@@ -34,8 +36,9 @@ async def test_deferred_update_then_edit_original_changes_clicked_message(world:
     await record.wait_for_response()
     click = await world.emulator.click(record.original_message_id or 0, "vote:no", user=world.carol)
     assert (await click.wait_for_response()).type == 6
-    message = await click.wait_until(lambda r: r.original if r.original and r.original.content != "Vote now" else None,
-                                     timeout=5)
+    message = await click.wait_until(
+        lambda r: r.original if r.original and r.original.content != "Vote now" else None, timeout=5
+    )
     assert message.id == record.original_message_id
     assert message.content == "someone voted no" and message.components == []
 
@@ -73,7 +76,10 @@ async def test_modal_shown_and_submitted(world: World) -> None:
     name_id = record.modal["components"][0]["components"][0]["custom_id"]
     body_id = record.modal["components"][1]["component"]["custom_id"]
     assert render_modal(record.modal).splitlines() == [
-        "## Feedback", f"- Name * [{name_id}]", f"- Body (paragraph) [{body_id}]"]
+        "## Feedback",
+        f"- Name * [{name_id}]",
+        f"- Body (paragraph) [{body_id}]",
+    ]
     with pytest.raises(EmulatorError):
         await emulator.submit_modal(record, {"Body": "no name"})
     submitted = await emulator.submit_modal(record, {"Name": "Ana", "Body": "great bot"})

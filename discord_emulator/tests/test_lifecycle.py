@@ -42,8 +42,9 @@ async def test_auto_sharded_bot_gets_interactions_on_the_owning_shard(emulator: 
     base = emulator.state.ids.next() >> 22
     first = emulator.add_guild("shard zero", guild_id=(base - base % 2) << 22)
     second = emulator.add_guild("shard one", guild_id=(base - base % 2 + 1) << 22)
-    bot = QuickShardedBot(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
-                          guild_ready_timeout=0.05)
+    bot = QuickShardedBot(
+        command_prefix=commands.when_mentioned, intents=discord.Intents.default(), guild_ready_timeout=0.05
+    )
 
     @bot.tree.command(description="Which shard am I on?")
     async def where(interaction: discord.Interaction) -> None:

@@ -69,8 +69,9 @@ async def test_without_allowed_mentions_everything_in_the_content_pings(mentions
     world = mentions_world
     message = await said(world, "shout", f"@everyone <@&{ROLE}> <@{world.bob.id}> <@!{world.alice.id}>")
     assert message.allowed_mentions is None
-    assert message.pings == Pings(everyone=True, users=frozenset({world.bob.id, world.alice.id}),
-                                  roles=frozenset({ROLE}))
+    assert message.pings == Pings(
+        everyone=True, users=frozenset({world.bob.id, world.alice.id}), roles=frozenset({ROLE})
+    )
 
 
 async def test_none_pings_nobody_and_is_recorded_as_sent(mentions_world: World) -> None:
@@ -137,10 +138,13 @@ async def test_shape_checks() -> None:
     assert codes("everyone") == {("allowed_mentions", "DICT_TYPE_CONVERT")}
     assert codes({"parse": ["admins"]}) == {("allowed_mentions.parse.0", "BASE_TYPE_CHOICES")}
     assert codes({"parse": ["roles"], "roles": ["1"]}) == {
-        ("allowed_mentions", "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE")}
+        ("allowed_mentions", "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE")
+    }
     assert codes({"users": [str(n) for n in range(1, 102)]}) == {("allowed_mentions.users", "BASE_TYPE_MAX_LENGTH")}
     assert codes({"users": ["bob"], "replied_user": "yes"}) == {
-        ("allowed_mentions.users.0", "NUMBER_TYPE_COERCE"), ("allowed_mentions.replied_user", "BASE_TYPE_BOOLEAN")}
+        ("allowed_mentions.users.0", "NUMBER_TYPE_COERCE"),
+        ("allowed_mentions.replied_user", "BASE_TYPE_BOOLEAN"),
+    }
 
 
 async def test_who_pings_by_the_rules() -> None:

@@ -11,15 +11,35 @@ from discord_emulator.validation import choice_issues, command_issues, message_i
 MESSAGE: dict[str, Any] = {
     "content": "Your wallet",
     "flags": 64,
-    "embeds": [{"author": {"name": "Buteco Bank"}, "title": "Balance", "description": "100 coins\nrank #2",
-                "fields": [{"name": "Streak", "value": "3 days"}], "footer": {"text": "today"}}],
+    "embeds": [
+        {
+            "author": {"name": "Buteco Bank"},
+            "title": "Balance",
+            "description": "100 coins\nrank #2",
+            "fields": [{"name": "Streak", "value": "3 days"}],
+            "footer": {"text": "today"},
+        }
+    ],
     "components": [
-        {"type": 1, "components": [
-            {"type": 2, "style": 1, "label": "Claim", "custom_id": "claim"},
-            {"type": 2, "style": 5, "label": "Help", "url": "https://example.invalid/help"},
-            {"type": 2, "style": 4, "label": "Cancel", "custom_id": "cancel", "disabled": True}]},
-        {"type": 1, "components": [{"type": 3, "custom_id": "coin", "placeholder": "Coin",
-                                    "options": [{"label": "Bitcoin", "value": "btc"}]}]},
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 1, "label": "Claim", "custom_id": "claim"},
+                {"type": 2, "style": 5, "label": "Help", "url": "https://example.invalid/help"},
+                {"type": 2, "style": 4, "label": "Cancel", "custom_id": "cancel", "disabled": True},
+            ],
+        },
+        {
+            "type": 1,
+            "components": [
+                {
+                    "type": 3,
+                    "custom_id": "coin",
+                    "placeholder": "Coin",
+                    "options": [{"label": "Bitcoin", "value": "btc"}],
+                }
+            ],
+        },
     ],
 }
 
@@ -40,17 +60,38 @@ def test_render_message_as_text() -> None:
         "[3] select: Coin (Bitcoin)",
     ]
     assert [(c.number, c.custom_id, c.kind, c.disabled) for c in component_choices(MESSAGE)] == [
-        (1, "claim", "button", False), (2, "cancel", "button", True), (3, "coin", "select", False)]
+        (1, "claim", "button", False),
+        (2, "cancel", "button", True),
+        (3, "coin", "select", False),
+    ]
 
 
 def test_render_components_v2_container() -> None:
-    message = {"flags": 1 << 15, "components": [{"type": 17, "components": [
-        {"type": 10, "content": "## Daily"},
-        {"type": 9, "components": [{"type": 10, "content": "Claim 10 coins"}],
-         "accessory": {"type": 2, "style": 1, "label": "Claim", "custom_id": "daily"}},
-        {"type": 14}]}]}
+    message = {
+        "flags": 1 << 15,
+        "components": [
+            {
+                "type": 17,
+                "components": [
+                    {"type": 10, "content": "## Daily"},
+                    {
+                        "type": 9,
+                        "components": [{"type": 10, "content": "Claim 10 coins"}],
+                        "accessory": {"type": 2, "style": 1, "label": "Claim", "custom_id": "daily"},
+                    },
+                    {"type": 14},
+                ],
+            }
+        ],
+    }
     assert render_message(message).splitlines() == [
-        "+" + "=" * 40, "| ## Daily", "| Claim 10 coins", "|   [1] Claim", "| " + "-" * 20, "+" + "=" * 40]
+        "+" + "=" * 40,
+        "| ## Daily",
+        "| Claim 10 coins",
+        "|   [1] Claim",
+        "| " + "-" * 20,
+        "+" + "=" * 40,
+    ]
 
 
 def test_embed_limits() -> None:
@@ -73,19 +114,41 @@ def test_component_rules() -> None:
 def test_autocomplete_and_command_rules() -> None:
     assert [i.path for i in choice_issues({"choices": [{"name": "n", "value": "v"}] * 26})] == ["data.choices"]
     commands: list[dict[str, Any]] = [
-        {"name": "Pay", "description": "x", "options": [
-            {"type": 3, "name": "note", "description": "n"},
-            {"type": 4, "name": "amount", "description": "a", "required": True}]},
+        {
+            "name": "Pay",
+            "description": "x",
+            "options": [
+                {"type": 3, "name": "note", "description": "n"},
+                {"type": 4, "name": "amount", "description": "a", "required": True},
+            ],
+        },
         {"name": "Pay", "description": ""},
     ]
     codes = {(i.path, i.code) for i in command_issues(commands)}
-    assert codes == {("0.name", "APPLICATION_COMMAND_INVALID_NAME"), ("1.name", "APPLICATION_COMMAND_INVALID_NAME"),
-                     ("1.name", "APPLICATION_COMMANDS_DUPLICATE_NAME"), ("1.description", "BASE_TYPE_BAD_LENGTH"),
-                     ("0.options.1.required", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID")}
+    assert codes == {
+        ("0.name", "APPLICATION_COMMAND_INVALID_NAME"),
+        ("1.name", "APPLICATION_COMMAND_INVALID_NAME"),
+        ("1.name", "APPLICATION_COMMANDS_DUPLICATE_NAME"),
+        ("1.description", "BASE_TYPE_BAD_LENGTH"),
+        ("0.options.1.required", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID"),
+    }
 
 
 def test_form_error_shape() -> None:
     error = DiscordError.form(message_issues({"embeds": [{"title": "t" * 300}]}, "data."))
     assert error.status == 400
-    assert error.body() == {"message": "Invalid Form Body", "code": 50035, "errors": {"data": {"embeds": {"0": {
-        "title": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 256 or fewer in length."}]}}}}}}
+    assert error.body() == {
+        "message": "Invalid Form Body",
+        "code": 50035,
+        "errors": {
+            "data": {
+                "embeds": {
+                    "0": {
+                        "title": {
+                            "_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 256 or fewer in length."}]
+                        }
+                    }
+                }
+            }
+        },
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -100,10 +101,8 @@ class FakeProvider:
         if answer.hang_s:
             assert self._release is not None
             self._release.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), answer.hang_s)
-            except TimeoutError:
-                pass
         raw = answer.body if answer.body is not None else json.dumps(answer.json).encode()
         return web.Response(status=answer.status, body=raw, headers=answer.headers, content_type="application/json")
 
@@ -125,22 +124,37 @@ class FakeGemini(FakeProvider):
         app.router.add_post("/v1beta/models/{model:[^/:]+}:generateContent", self.handle)
 
     def happy(self, request_json: Any, request: web.Request) -> dict[str, Any]:
-        return gemini_response(f"echo: {request_json['contents'][-1]['parts'][0]['text']}",
-                               model=request.match_info["model"])
+        return gemini_response(
+            f"echo: {request_json['contents'][-1]['parts'][0]['text']}", model=request.match_info["model"]
+        )
 
 
-def chat_completion(text: str | None, *, model: str, finish_reason: str = "stop",
-                    refusal: str | None = None) -> dict[str, Any]:
+def chat_completion(
+    text: str | None, *, model: str, finish_reason: str = "stop", refusal: str | None = None
+) -> dict[str, Any]:
     """The documented shape of POST /v1/chat/completions' answer."""
     return {
-        "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT", "object": "chat.completion", "created": 1741569952,
+        "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
+        "object": "chat.completion",
+        "created": 1741569952,
         "model": f"{model}-2025-04-14",
-        "choices": [{"index": 0, "logprobs": None, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": text, "refusal": refusal, "annotations": []}}],
-        "usage": {"prompt_tokens": 19, "completion_tokens": 10, "total_tokens": 29,
-                  "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-                  "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}},
-        "service_tier": "default", "system_fingerprint": "fp_b376dfbbd5",
+        "choices": [
+            {
+                "index": 0,
+                "logprobs": None,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": text, "refusal": refusal, "annotations": []},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 19,
+            "completion_tokens": 10,
+            "total_tokens": 29,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+        },
+        "service_tier": "default",
+        "system_fingerprint": "fp_b376dfbbd5",
     }
 
 
@@ -148,11 +162,22 @@ def gemini_response(text: str, *, model: str) -> dict[str, Any]:
     """The documented shape of generateContent's answer (a 2.5 model, with thinking tokens)."""
     half = len(text) // 2
     return {
-        "candidates": [{"content": {"role": "model", "parts": [{"text": text[:half]}, {"text": text[half:]}]},
-                        "finishReason": "STOP", "index": 0}],
-        "usageMetadata": {"promptTokenCount": 8, "candidatesTokenCount": 12, "thoughtsTokenCount": 5,
-                          "totalTokenCount": 25, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 8}]},
-        "modelVersion": model, "responseId": "mAitaLmkHPPlz7IPvtfUqQ4",
+        "candidates": [
+            {
+                "content": {"role": "model", "parts": [{"text": text[:half]}, {"text": text[half:]}]},
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ],
+        "usageMetadata": {
+            "promptTokenCount": 8,
+            "candidatesTokenCount": 12,
+            "thoughtsTokenCount": 5,
+            "totalTokenCount": 25,
+            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 8}],
+        },
+        "modelVersion": model,
+        "responseId": "mAitaLmkHPPlz7IPvtfUqQ4",
     }
 
 

@@ -10,13 +10,27 @@ TIMEOUT_S = 1.5
 
 
 def openai_env(fake: FakeOpenAI, **extra: str) -> dict[str, str]:
-    return {"GENAI_PROVIDER": "openai", "OPENAI_BASE_URL": f"{fake.url}/v1", "OPENAI_API_KEY": OPENAI_KEY,
-            "OPENAI_MODEL": "gpt-4.1-mini", "GENAI_TIMEOUT_S": str(TIMEOUT_S), "LOG_LEVEL": "DEBUG", **extra}
+    return {
+        "GENAI_PROVIDER": "openai",
+        "OPENAI_BASE_URL": f"{fake.url}/v1",
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "OPENAI_MODEL": "gpt-4.1-mini",
+        "GENAI_TIMEOUT_S": str(TIMEOUT_S),
+        "LOG_LEVEL": "DEBUG",
+        **extra,
+    }
 
 
 def gemini_env(fake: FakeGemini, **extra: str) -> dict[str, str]:
-    return {"GENAI_PROVIDER": "gemini", "GEMINI_BASE_URL": fake.url, "GEMINI_API_KEY": GEMINI_KEY,
-            "GEMINI_MODEL": "gemini-2.5-flash", "GENAI_TIMEOUT_S": str(TIMEOUT_S), "LOG_LEVEL": "DEBUG", **extra}
+    return {
+        "GENAI_PROVIDER": "gemini",
+        "GEMINI_BASE_URL": fake.url,
+        "GEMINI_API_KEY": GEMINI_KEY,
+        "GEMINI_MODEL": "gemini-2.5-flash",
+        "GENAI_TIMEOUT_S": str(TIMEOUT_S),
+        "LOG_LEVEL": "DEBUG",
+        **extra,
+    }
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict:

@@ -10,8 +10,14 @@ from genai_api.tests.support import GEMINI_KEY, TIMEOUT_S, assert_error, gemini_
 
 pytestmark = pytest.mark.slow
 
-KEY_INVALID = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
-                "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"}}]
+KEY_INVALID = [
+    {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": "API_KEY_INVALID",
+        "domain": "googleapis.com",
+        "metadata": {"service": "generativelanguage.googleapis.com"},
+    }
+]
 RETRY_INFO = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "36.5s"}]
 SAFETY_RATINGS = [{"category": "HARM_CATEGORY_HARASSMENT", "probability": "HIGH", "blocked": True}]
 
@@ -25,14 +31,18 @@ def test_happy_path_sends_contents_and_system_instruction_with_the_key_header(ap
     response = api.post("/generate", json={"prompt": "Conte uma piada", "system_prompt": "Seja breve"})
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "text": "echo: Conte uma piada", "provider": "gemini", "model": "gemini-2.5-flash",
+        "text": "echo: Conte uma piada",
+        "provider": "gemini",
+        "model": "gemini-2.5-flash",
         "usage": {"prompt_tokens": 8, "completion_tokens": 17, "total_tokens": 25},
     }
     [sent] = fake_gemini.received
     assert (sent.method, sent.path) == ("POST", "/v1beta/models/gemini-2.5-flash:generateContent")
     assert sent.headers["x-goog-api-key"] == GEMINI_KEY and "Authorization" not in sent.headers
-    assert sent.json == {"contents": [{"role": "user", "parts": [{"text": "Conte uma piada"}]}],
-                         "systemInstruction": {"parts": [{"text": "Seja breve"}]}}
+    assert sent.json == {
+        "contents": [{"role": "user", "parts": [{"text": "Conte uma piada"}]}],
+        "systemInstruction": {"parts": [{"text": "Seja breve"}]},
+    }
 
 
 def test_the_request_may_choose_the_model_and_omit_the_system_prompt(api, fake_gemini):
@@ -50,11 +60,15 @@ def test_thought_parts_are_not_part_of_the_answer(api, fake_gemini):
     assert api.post("/generate", json={"prompt": "hi"}).json()["text"] == "visible"
 
 
-@pytest.mark.parametrize("status, error", [
-    (400, google_error(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", KEY_INVALID)),
-    (401, google_error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED")),
-    (403, google_error(403, "Method doesn't allow unregistered callers.", "PERMISSION_DENIED")),
-], ids=["api-key-invalid", "unauthenticated", "permission-denied"])
+@pytest.mark.parametrize(
+    "status, error",
+    [
+        (400, google_error(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", KEY_INVALID)),
+        (401, google_error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED")),
+        (403, google_error(403, "Method doesn't allow unregistered callers.", "PERMISSION_DENIED")),
+    ],
+    ids=["api-key-invalid", "unauthenticated", "permission-denied"],
+)
 def test_a_refused_key_is_a_502_telling_the_operator_which_key(api, fake_gemini, status, error):
     fake_gemini.script(status=status, json=error)
     body = assert_error(api.post("/generate", json={"prompt": "hi"}), 502, "provider_auth")
@@ -67,16 +81,20 @@ def test_any_other_400_is_a_rejected_request_not_an_auth_failure(api, fake_gemin
 
 
 def test_rate_limit_turns_gemini_retry_info_into_retry_after(api, fake_gemini):
-    fake_gemini.script(status=429, json=google_error(429, "You exceeded your current quota.", "RESOURCE_EXHAUSTED",
-                                                     RETRY_INFO))
+    fake_gemini.script(
+        status=429, json=google_error(429, "You exceeded your current quota.", "RESOURCE_EXHAUSTED", RETRY_INFO)
+    )
     response = api.post("/generate", json={"prompt": "hi"})
     assert_error(response, 429, "provider_rate_limited")
     assert response.headers["Retry-After"] == "37"
 
 
 def test_rate_limit_prefers_a_retry_after_header(api, fake_gemini):
-    fake_gemini.script(status=429, headers={"Retry-After": "12"},
-                       json=google_error(429, "Resource has been exhausted.", "RESOURCE_EXHAUSTED", RETRY_INFO))
+    fake_gemini.script(
+        status=429,
+        headers={"Retry-After": "12"},
+        json=google_error(429, "Resource has been exhausted.", "RESOURCE_EXHAUSTED", RETRY_INFO),
+    )
     response = api.post("/generate", json={"prompt": "hi"})
     assert_error(response, 429, "provider_rate_limited")
     assert response.headers["Retry-After"] == "12"
@@ -96,28 +114,40 @@ def test_a_provider_that_hangs_is_cut_off_at_the_timeout(api, fake_gemini):
     assert TIMEOUT_S <= time.monotonic() - started < TIMEOUT_S + 2
 
 
-@pytest.mark.parametrize("answer", [
-    {"body": b"not json at all"},
-    {"json": {}},
-    {"json": {"candidates": [{"finishReason": "STOP", "index": 0}]}},
-    {"json": {"candidates": [{"content": {"role": "model", "parts": [{"text": 7}]}}]}},
-    {"json": {"candidates": [{"content": {"role": "model", "parts": "text"}}]}},
-    {"json": {"candidates": [{"finishReason": ["SAFETY"], "content": []}]}},
-], ids=["not-json", "empty-object", "no-content", "text-not-string", "parts-not-list", "odd-types"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"body": b"not json at all"},
+        {"json": {}},
+        {"json": {"candidates": [{"finishReason": "STOP", "index": 0}]}},
+        {"json": {"candidates": [{"content": {"role": "model", "parts": [{"text": 7}]}}]}},
+        {"json": {"candidates": [{"content": {"role": "model", "parts": "text"}}]}},
+        {"json": {"candidates": [{"finishReason": ["SAFETY"], "content": []}]}},
+    ],
+    ids=["not-json", "empty-object", "no-content", "text-not-string", "parts-not-list", "odd-types"],
+)
 def test_a_malformed_answer_is_a_502_provider_bad_response(api, fake_gemini, answer):
     fake_gemini.script(**answer)
     assert_error(api.post("/generate", json={"prompt": "hi"}), 502, "provider_bad_response")
 
 
 def test_a_blocked_prompt_without_candidates_is_a_422_content_blocked(api, fake_gemini):
-    fake_gemini.script(json={"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": SAFETY_RATINGS},
-                             "usageMetadata": {"promptTokenCount": 8, "totalTokenCount": 8},
-                             "modelVersion": "gemini-2.5-flash"})
+    fake_gemini.script(
+        json={
+            "promptFeedback": {"blockReason": "SAFETY", "safetyRatings": SAFETY_RATINGS},
+            "usageMetadata": {"promptTokenCount": 8, "totalTokenCount": 8},
+            "modelVersion": "gemini-2.5-flash",
+        }
+    )
     body = assert_error(api.post("/generate", json={"prompt": "hi"}), 422, "content_blocked")
     assert "SAFETY" in body["detail"]
 
 
 def test_a_candidate_stopped_for_safety_is_a_422_content_blocked(api, fake_gemini):
-    fake_gemini.script(json={"candidates": [{"finishReason": "SAFETY", "index": 0, "safetyRatings": SAFETY_RATINGS}],
-                             "usageMetadata": {"promptTokenCount": 8, "totalTokenCount": 8}})
+    fake_gemini.script(
+        json={
+            "candidates": [{"finishReason": "SAFETY", "index": 0, "safetyRatings": SAFETY_RATINGS}],
+            "usageMetadata": {"promptTokenCount": 8, "totalTokenCount": 8},
+        }
+    )
     assert_error(api.post("/generate", json={"prompt": "hi"}), 422, "content_blocked")

@@ -23,15 +23,26 @@ def half_configured(start_genai, connect) -> httpx.Client:
 @pytest.fixture(scope="module")
 def unreachable(start_genai, connect) -> httpx.Client:
     """Configured against a loopback port where nothing listens."""
-    return connect(start_genai(env={
-        "GENAI_PROVIDER": "openai", "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "OPENAI_MODEL": "m"}))
+    return connect(
+        start_genai(
+            env={
+                "GENAI_PROVIDER": "openai",
+                "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+                "OPENAI_MODEL": "m",
+            }
+        )
+    )
 
 
 def test_unconfigured_health_is_degraded_but_200(unconfigured):
     response = unconfigured.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "service": "genai_api", "version": "1.0.0",
-                               "checks": {"provider": "unconfigured"}}, "no database: genai_api has no tables"
+    assert response.json() == {
+        "status": "degraded",
+        "service": "genai_api",
+        "version": "1.0.0",
+        "checks": {"provider": "unconfigured"},
+    }, "no database: genai_api has no tables"
 
 
 def test_unconfigured_generate_is_a_503_telling_the_operator_what_to_set(unconfigured):
@@ -46,8 +57,12 @@ def test_a_provider_without_its_settings_names_the_missing_ones(half_configured)
 
 
 def test_a_configured_provider_is_healthy_without_being_called(unreachable):
-    assert unreachable.get("/health").json() == {"status": "ok", "service": "genai_api", "version": "1.0.0",
-                                                 "checks": {"provider": "ok"}}
+    assert unreachable.get("/health").json() == {
+        "status": "ok",
+        "service": "genai_api",
+        "version": "1.0.0",
+        "checks": {"provider": "ok"},
+    }
 
 
 def test_an_unreachable_provider_is_a_502_provider_unavailable(unreachable):
@@ -55,18 +70,31 @@ def test_an_unreachable_provider_is_a_502_provider_unavailable(unreachable):
     assert "OPENAI_BASE_URL" in body["detail"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "prompt"),
-    ({"prompt": ""}, "prompt"),
-    ({"prompt": "   \n"}, "prompt"),
-    ({"prompt": "x" * 4001}, "prompt"),
-    ({"prompt": 42}, "prompt"),
-    ({"prompt": "hi", "system_prompt": "x" * 4001}, "system_prompt"),
-    ({"prompt": "hi", "model": "../../v1/files"}, "model"),
-    ({"prompt": "hi", "model": ""}, "model"),
-    ({"prompt": "hi", "temperature": 2}, "temperature"),
-], ids=["missing", "empty", "blank", "too-long", "not-text", "system-too-long", "model-path", "model-empty",
-        "unknown-field"])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "prompt"),
+        ({"prompt": ""}, "prompt"),
+        ({"prompt": "   \n"}, "prompt"),
+        ({"prompt": "x" * 4001}, "prompt"),
+        ({"prompt": 42}, "prompt"),
+        ({"prompt": "hi", "system_prompt": "x" * 4001}, "system_prompt"),
+        ({"prompt": "hi", "model": "../../v1/files"}, "model"),
+        ({"prompt": "hi", "model": ""}, "model"),
+        ({"prompt": "hi", "temperature": 2}, "temperature"),
+    ],
+    ids=[
+        "missing",
+        "empty",
+        "blank",
+        "too-long",
+        "not-text",
+        "system-too-long",
+        "model-path",
+        "model-empty",
+        "unknown-field",
+    ],
+)
 def test_bad_input_is_a_422_naming_the_field(unreachable, body, field):
     response = unreachable.post("/generate", json=body)
     assert assert_error(response, 422, "invalid_request")["detail"].startswith(field)

@@ -14,8 +14,7 @@ COMPLETION = "resposta-que-so-o-membro-ve"
 
 @pytest.fixture(scope="module")
 def services(fake_openai, fake_gemini, start_genai):
-    return (start_genai(env=openai_env(fake_openai)),
-            start_genai(env=gemini_env(fake_gemini)))
+    return (start_genai(env=openai_env(fake_openai)), start_genai(env=gemini_env(fake_gemini)))
 
 
 def test_logs_carry_sizes_and_latency_but_no_prompt_completion_or_key(services, fake_openai, fake_gemini, connect):

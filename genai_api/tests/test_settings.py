@@ -10,8 +10,16 @@ from service_kit.settings import SettingsError, load_settings
 @pytest.fixture(autouse=True)
 def _base_env(monkeypatch):
     monkeypatch.setenv("BOT_API_TOKEN", TEST_TOKEN)
-    for name in ("DATABASE_URL", "COIN_API_TOKEN", "BET_API_TOKEN", "GENAI_PROVIDER", "OPENAI_API_KEY", "OPENAI_MODEL",
-                 "GEMINI_API_KEY", "GEMINI_MODEL"):
+    for name in (
+        "DATABASE_URL",
+        "COIN_API_TOKEN",
+        "BET_API_TOKEN",
+        "GENAI_PROVIDER",
+        "OPENAI_API_KEY",
+        "OPENAI_MODEL",
+        "GEMINI_API_KEY",
+        "GEMINI_MODEL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -31,11 +39,14 @@ def test_empty_variables_count_as_unset_and_keys_are_redacted_secrets(monkeypatc
     assert settings.secret_values() == [TEST_TOKEN, "gemini-secret-value"]
 
 
-@pytest.mark.parametrize("env, missing", [
-    ({}, "GENAI_PROVIDER"),
-    ({"GENAI_PROVIDER": "openai"}, "OPENAI_MODEL"),
-    ({"GENAI_PROVIDER": "gemini", "GEMINI_MODEL": "gemini-2.5-flash"}, "GEMINI_API_KEY"),
-])
+@pytest.mark.parametrize(
+    "env, missing",
+    [
+        ({}, "GENAI_PROVIDER"),
+        ({"GENAI_PROVIDER": "openai"}, "OPENAI_MODEL"),
+        ({"GENAI_PROVIDER": "gemini", "GEMINI_MODEL": "gemini-2.5-flash"}, "GEMINI_API_KEY"),
+    ],
+)
 def test_the_problem_names_what_the_operator_must_set(monkeypatch, env, missing):
     for name, value in env.items():
         monkeypatch.setenv(name, value)

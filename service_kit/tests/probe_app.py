@@ -13,8 +13,15 @@ from service_kit.settings import DatabaseSettings
 from service_kit.types import SnowflakePath
 
 router = APIRouter()
-PERMISSIONS = Permissions({"echo": {"bot", "coin_api"}, "whoami": {"bot", "coin_api"}, "conflict": {"bot"},
-                           "crash": {"bot"}, "item": {"bot", "coin_api"}})
+PERMISSIONS = Permissions(
+    {
+        "echo": {"bot", "coin_api"},
+        "whoami": {"bot", "coin_api"},
+        "conflict": {"bot"},
+        "crash": {"bot"},
+        "item": {"bot", "coin_api"},
+    }
+)
 probe_logger = logging.getLogger("probe")
 
 
@@ -48,5 +55,6 @@ def crash() -> None:
     raise RuntimeError("boom")
 
 
-app = create_service_app(name="probe", version="9.9.9", settings_cls=DatabaseSettings, router=router,
-                         permissions=PERMISSIONS)
+app = create_service_app(
+    name="probe", version="9.9.9", settings_cls=DatabaseSettings, router=router, permissions=PERMISSIONS
+)

@@ -15,5 +15,6 @@ def ping() -> dict[str, str]:
     return {"pong": "no database needed"}
 
 
-app = create_service_app(name="tableless", version="1.2.3", settings_cls=ServiceSettings, router=router,
-                         permissions=PERMISSIONS)
+app = create_service_app(
+    name="tableless", version="1.2.3", settings_cls=ServiceSettings, router=router, permissions=PERMISSIONS
+)

@@ -9,8 +9,18 @@ LINE, TEXT, REASON = TypeAdapter(CleanLine), TypeAdapter(CleanText), TypeAdapter
 C0 = [chr(c) for c in range(0x20) if chr(c) not in "\n\t"]
 C1 = [chr(c) for c in range(0x7F, 0xA0)]
 BIDI = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF)]
-KEPT = ["José", "Ñandú", "🎲", "👨\u200d👩\u200d👧", "مرحبا", "עברית", "a\u200fb\u200e", "zero\u200bwidth", "李",
-        "**md** @x"]
+KEPT = [
+    "José",
+    "Ñandú",
+    "🎲",
+    "👨\u200d👩\u200d👧",
+    "مرحبا",
+    "עברית",
+    "a\u200fb\u200e",
+    "zero\u200bwidth",
+    "李",
+    "**md** @x",
+]
 
 
 @pytest.mark.parametrize("char", C0 + C1 + BIDI, ids=lambda c: f"U+{ord(c):04X}")

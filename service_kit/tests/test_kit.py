@@ -93,8 +93,12 @@ def test_a_known_caller_outside_the_operations_row_is_a_403_naming_both(client):
 def test_domain_errors_and_validation_share_one_shape(client):
     conflict = client.get("/conflict", headers=auth_headers(**{"X-Request-ID": "req-42"}))
     assert conflict.status_code == 409
-    assert conflict.json() == {"detail": "that already happened", "code": "already_done", "request_id": "req-42",
-                               "hint": "try tomorrow"}
+    assert conflict.json() == {
+        "detail": "that already happened",
+        "code": "already_done",
+        "request_id": "req-42",
+        "hint": "try tomorrow",
+    }
     invalid = client.post("/echo", json={"amount": "many"}, headers=auth_headers())
     assert invalid.status_code == 422 and invalid.json()["detail"].startswith("amount: ")
 
@@ -102,8 +106,11 @@ def test_domain_errors_and_validation_share_one_shape(client):
 def test_a_crash_is_a_500_with_the_request_id_and_no_secret_in_the_logs(client, probe):
     response = client.get("/crash", headers=auth_headers(**{"X-Request-ID": "crash-1"}))
     assert response.status_code == 500
-    assert response.json() == {"detail": "internal error; the request id is in the logs", "code": "internal_error",
-                               "request_id": "crash-1"}
+    assert response.json() == {
+        "detail": "internal error; the request id is in the logs",
+        "code": "internal_error",
+        "request_id": "crash-1",
+    }
     assert response.headers["X-Request-ID"] == "crash-1"
     logs = probe.logs()
     assert "[crash-1] probe: about to crash holding [redacted] and [redacted]" in logs
@@ -121,7 +128,8 @@ def test_a_service_without_tables_is_healthy_with_no_database_to_check(tableless
     health = httpx.get(f"{tableless.url}/health", timeout=10)
     assert health.json() == {"status": "ok", "service": "tableless", "version": "1.2.3", "checks": {}}
     assert httpx.get(f"{tableless.url}/ping", headers=auth_headers(), timeout=10).json() == {
-        "pong": "no database needed"}
+        "pong": "no database needed"
+    }
 
 
 def test_a_route_that_needs_the_database_cannot_be_built_without_one():
@@ -132,30 +140,43 @@ def test_a_route_that_needs_the_database_cannot_be_built_without_one():
         """Never called: building the app refuses it."""
 
     with pytest.raises(ValueError, match="route rows needs the database"):
-        create_service_app(name="x", version="0", settings_cls=ServiceSettings, router=router,
-                           permissions=Permissions({"rows": {"bot"}}))
+        create_service_app(
+            name="x",
+            version="0",
+            settings_cls=ServiceSettings,
+            router=router,
+            permissions=Permissions({"rows": {"bot"}}),
+        )
 
 
 def test_the_description_of_the_api_is_public_and_everything_else_needs_a_credential(client):
     spec = client.get("/openapi.json")
     assert spec.status_code == 200 and client.get("/docs").headers["content-type"].startswith("text/html")
     assert client.get("/redoc").status_code == 404, "one interactive page is enough"
-    unprotected = {path for path, operations in spec.json()["paths"].items()
-                   for operation in operations.values() if "security" not in operation}
+    unprotected = {
+        path
+        for path, operations in spec.json()["paths"].items()
+        for operation in operations.values()
+        if "security" not in operation
+    }
     assert unprotected == {"/health"}
     assert spec.json()["components"]["securitySchemes"]["callerCredential"]["scheme"] == "bearer"
 
 
 def test_each_operation_documents_the_error_body_under_every_status_it_can_answer(client):
     spec = client.get("/openapi.json").json()
-    statuses = {path: set(operations["get" if "get" in operations else "post"]["responses"])
-                for path, operations in spec["paths"].items()}
+    statuses = {
+        path: set(operations["get" if "get" in operations else "post"]["responses"])
+        for path, operations in spec["paths"].items()
+    }
     assert statuses["/echo"] == {"200", "401", "422", "500"}, "every caller's row: no 403"
     assert statuses["/conflict"] == {"200", "401", "403", "500"}, "coin_api is refused; nothing read: no 422"
     assert statuses["/items/{item_id}"] == {"200", "401", "422", "500"}
     unauthorized = spec["paths"]["/echo"]["post"]["responses"]["401"]["content"]["application/json"]["schema"]
-    assert unauthorized == {"$ref": "#/components/schemas/ErrorBody",
-                            "properties": {"code": {"enum": ["unauthorized"]}}}
+    assert unauthorized == {
+        "$ref": "#/components/schemas/ErrorBody",
+        "properties": {"code": {"enum": ["unauthorized"]}},
+    }
     assert spec["components"]["schemas"]["ErrorBody"]["required"] == ["detail", "code", "request_id"]
 
 

@@ -48,7 +48,7 @@ def _docker_answers() -> bool:
     if docker is None:
         return bool(os.environ.get("DOCKER_HOST")) or os.path.exists("/var/run/docker.sock")
     try:
-        return subprocess.run([docker, "info"], capture_output=True, timeout=3).returncode == 0
+        return subprocess.run([docker, "info"], check=False, capture_output=True, timeout=3).returncode == 0
     except subprocess.TimeoutExpired:
         return False
 
@@ -86,9 +86,12 @@ def pg_admin_url() -> Iterator[str]:
         containers = _container_postgres()
         try:
             url = next(containers)
-        except Exception as exc:  # noqa: BLE001 - an engine that cannot run the image is no engine for us
-            warnings.warn(f"Docker answers but PostgreSQL did not start in it ({type(exc).__name__}: "
-                          f"{str(exc)[:200]}); using a local throwaway server", stacklevel=1)
+        except Exception as exc:
+            warnings.warn(
+                f"Docker answers but PostgreSQL did not start in it ({type(exc).__name__}: "
+                f"{str(exc)[:200]}); using a local throwaway server",
+                stacklevel=1,
+            )
         else:
             try:
                 yield url
@@ -138,8 +141,7 @@ StartService = Callable[..., ServiceProcess]
 def _service_starter(request: pytest.FixtureRequest, log_dir, database_fixture: str) -> Iterator[StartService]:
     with ServiceGroup(None, log_dir) as group:
 
-        def start(module: str, *, database_url: str | None = None,
-                  env: dict[str, str] | None = None) -> ServiceProcess:
+        def start(module: str, *, database_url: str | None = None, env: dict[str, str] | None = None) -> ServiceProcess:
             database_url = database_url or request.getfixturevalue(database_fixture)
             return group.start(module, env, database_url=database_url)
 
