@@ -1,7 +1,9 @@
 """The posting engine: one database transaction per money move, balanced, idempotent, never overdrawn."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from psycopg2 import errorcodes
 from sqlalchemy import text
@@ -14,6 +16,8 @@ from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
 MINT = "mint"
 RETRYABLE = {errorcodes.DEADLOCK_DETECTED, errorcodes.SERIALIZATION_FAILURE}
 ATTEMPTS = 3
+RESERVED_PREFIX = "hold:"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,14 +115,27 @@ def load_transaction(session: Session, key: str) -> PostedTransaction | None:
     )
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> PostedTransaction:
-    existing = session.execute(_EXISTING_KEY, {"key": key}).one()
-    session.rollback()
+def check_key(key: str) -> None:
+    """Keys starting with `hold:` name the ledger's own capture and release moves; no caller may take one first."""
+    if key.startswith(RESERVED_PREFIX):
+        raise IdempotencyKeyReused(
+            f"idempotency key {key!r} is reserved: keys starting with {RESERVED_PREFIX!r} name the ledger's hold moves"
+        )
+
+
+def key_used(session: Session, key: str) -> bool:
+    """Whether a committed move already carries the key."""
+    return session.execute(_EXISTING_KEY, {"key": key}).one_or_none() is not None
+
+
+def replay(session: Session, key: str, fingerprint: str) -> PostedTransaction | None:
+    """The first result of a key already applied, before anything else is looked at; None for a fresh key."""
+    existing = session.execute(_EXISTING_KEY, {"key": key}).one_or_none()
+    if existing is None:
+        return None
     if existing.request_hash != fingerprint:
         raise IdempotencyKeyReused(f"idempotency key {key!r} was already used for a different request")
-    posted = load_transaction(session, key)
-    assert posted is not None
-    return posted
+    return load_transaction(session, key)
 
 
 def _lock_accounts(session: Session, guild_id: int, legs: list[Leg]) -> dict[tuple[str, int | str], dict]:
@@ -144,21 +161,15 @@ def _lock_accounts(session: Session, guild_id: int, legs: list[Leg]) -> dict[tup
     return {("user", r["user_id"]) if r["user_id"] is not None else ("system", r["system_code"]): r for r in rows}
 
 
-def _post_once(
+def write(
     session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str, legs: list[Leg]
-) -> tuple[PostedTransaction, bool]:
+) -> PostedTransaction | None:
+    """Claim the key and apply the legs in the session's transaction, uncommitted; None when the key is taken."""
     claimed = session.execute(
-        _CLAIM_KEY,
-        {
-            "guild_id": guild_id,
-            "key": key,
-            "hash": fingerprint,
-            "kind": kind,
-            "reason": reason,
-        },
+        _CLAIM_KEY, {"guild_id": guild_id, "key": key, "hash": fingerprint, "kind": kind, "reason": reason}
     ).one_or_none()
     if claimed is None:
-        return _replay(session, key, fingerprint), True
+        return None
     accounts = _lock_accounts(session, guild_id, legs)
     posted_legs = []
     for leg in legs:
@@ -180,20 +191,16 @@ def _post_once(
             "balances": [p.balance_after for p in posted_legs],
         },
     )
-    session.commit()
-    return PostedTransaction(claimed.id, guild_id, kind, reason, key, claimed.created_at, posted_legs), False
+    return PostedTransaction(claimed.id, guild_id, kind, reason, key, claimed.created_at, posted_legs)
 
 
-def post(
-    session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str, legs: list[Leg]
-) -> tuple[PostedTransaction, bool]:
-    """Apply the legs once (or return the first result for a replayed key); True when it was a replay."""
-    validate_legs(legs)
+def atomically(session: Session, work: Callable[[], T]) -> T:
+    """Run work in one database transaction and commit it; a deadlock or serialization failure runs it again."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _post_once(
-                session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
-            )
+            result = work()
+            session.commit()
+            return result
         except DBAPIError as exc:
             session.rollback()
             if getattr(exc.orig, "pgcode", None) not in RETRYABLE or attempt == ATTEMPTS:
@@ -202,3 +209,21 @@ def post(
             session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+def post(
+    session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str, legs: list[Leg]
+) -> tuple[PostedTransaction, bool]:
+    """Apply the legs once (or return the first result for a replayed key); True when it was a replay."""
+    validate_legs(legs)
+    posted = atomically(
+        session,
+        lambda: write(
+            session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
+        ),
+    )
+    if posted is not None:
+        return posted, False
+    first = replay(session, key, fingerprint)  # a twin request committed the key between our check and our claim
+    assert first is not None
+    return first, True

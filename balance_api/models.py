@@ -56,3 +56,37 @@ class Posting(Base):
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
     balance_after: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class Hold(Base):
+    """Coins reserved in the guild's `holds` account, then captured to a system account or released, exactly once."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    user_account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", name="fk_holds_user_account_id", ondelete="RESTRICT"), nullable=False
+    )
+    system_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="held")
+    idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    request_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    hold_transaction_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("ledger_transactions.id", name="fk_holds_hold_transaction_id", ondelete="RESTRICT"),
+        nullable=False,
+        unique=True,
+    )
+    final_transaction_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("ledger_transactions.id", name="fk_holds_final_transaction_id", ondelete="RESTRICT"),
+        nullable=True,
+        unique=True,
+    )

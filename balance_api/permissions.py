@@ -1,4 +1,4 @@
-"""Who may move which coins: one row per route, and for POST /transactions one row per kind (default deny)."""
+"""Who may move which coins: one row per route, and for POST /transactions and holds one row per kind (default deny)."""
 
 import re
 from dataclasses import dataclass
@@ -18,6 +18,11 @@ PERMISSIONS = Permissions(
         "get_audit": EVERY_CALLER,
         "create_transfer": {"bot"},  # member → member, as a member asked in Discord
         "create_transaction": EVERY_CALLER,  # each caller only the kinds of TRANSACTION_KINDS below
+        "create_hold": {"bot"},  # and only the kinds of HOLD_KINDS below
+        "capture_hold": {"bot"},  # holds of the kinds it may create
+        "release_hold": {"bot"},
+        "get_hold": EVERY_CALLER,
+        "get_hold_by_key": EVERY_CALLER,
     }
 )
 
@@ -64,3 +69,24 @@ def authorize_transaction(caller: str, body: TransactionIn) -> None:
             raise ForbiddenCaller(caller, f"take coins from {posting.system or 'a member'} in kind {body.kind}")
         if posting.amount > 0 and account not in flow.receives:
             raise ForbiddenCaller(caller, f"give coins to {posting.system or 'a member'} in kind {body.kind}")
+
+
+HOLD_KINDS = {  # a hold always takes a member's coins; the caller that may create a kind captures and releases it
+    "ai_usage": Flow("bot", pays=frozenset({MEMBER}), receives=frozenset({"sink"})),
+}
+
+
+def authorize_hold(caller: str, kind: str, system: str) -> None:
+    """Refuse, before anything is read or written, a hold whose kind or receiving account the caller's row lacks."""
+    flow = HOLD_KINDS.get(kind)
+    if flow is None or flow.caller != caller:
+        raise ForbiddenCaller(caller, f"hold coins for kind {kind}")
+    if _account(None, system) not in flow.receives:
+        raise ForbiddenCaller(caller, f"hold coins for {system} in kind {kind}")
+
+
+def authorize_hold_owner(caller: str, kind: str) -> None:
+    """Only the caller whose row creates a kind of hold may capture or release one."""
+    flow = HOLD_KINDS.get(kind)
+    if flow is None or flow.caller != caller:
+        raise ForbiddenCaller(caller, f"capture or release a hold of kind {kind}")

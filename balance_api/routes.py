@@ -4,13 +4,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from balance_api import service
-from balance_api.errors import AmountOverLimit, SelfTransfer, TransactionNotFound, UnbalancedTransaction
+from balance_api import holds, service
+from balance_api.errors import (
+    AmountOverLimit,
+    HoldCaptured,
+    HoldExpired,
+    HoldNotFound,
+    HoldReleased,
+    SelfTransfer,
+    TransactionNotFound,
+    UnbalancedTransaction,
+)
 from balance_api.ledger import PostedTransaction
-from balance_api.permissions import authorize_transaction
+from balance_api.permissions import authorize_hold, authorize_transaction
 from balance_api.schemas import (
     AuditOut,
     BalanceOut,
+    HoldIn,
+    HoldOut,
     LeaderboardOut,
     StatementOut,
     SystemBalanceOut,
@@ -24,22 +35,30 @@ from service_kit.auth import CallerDep, ForbiddenCaller
 from service_kit.db import SessionDep
 from service_kit.deps import get_settings
 from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
+from service_kit.idempotency import mark_replayed
 from service_kit.identity import UserNotFound
-from service_kit.openapi import refusals
-from service_kit.types import DIGITS_ONLY, IDEMPOTENCY_KEY_PATTERN, SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
+from service_kit.openapi import refusals, replayed
+from service_kit.types import (
+    DIGITS_ONLY,
+    ID_IN_PATH,
+    IDEMPOTENCY_KEY_PATTERN,
+    SNOWFLAKE_MAX,
+    IdempotencyKey,
+    SnowflakePath,
+)
 
 router = APIRouter(tags=["ledger"])
 
 SettingsDep = Annotated[BalanceSettings, Depends(get_settings)]
 KeyPath = Annotated[str, Path(pattern=IDEMPOTENCY_KEY_PATTERN, description="the Idempotency-Key of the move")]
+HoldIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a hold's id"), DIGITS_ONLY, ID_IN_PATH]
 PostingCursor = Annotated[
     int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="next_before_id of the previous page"), DIGITS_ONLY
 ]
 
 
 def _answer(response: Response, posted: PostedTransaction, replayed: bool) -> TransactionOut:
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
+    mark_replayed(response, replayed)
     return TransactionOut(
         id=posted.id,
         guild_id=posted.guild_id,
@@ -142,3 +161,64 @@ def get_leaderboard(
 @router.get("/guilds/{guild_id}/audit")
 def get_audit(guild_id: SnowflakePath, session: SessionDep) -> AuditOut:
     return service.audit(session, guild_id=guild_id)
+
+
+def _hold(response: Response, hold: HoldOut, was_replayed: bool) -> HoldOut:
+    mark_replayed(response, was_replayed)
+    return hold
+
+
+@router.post(
+    "/guilds/{guild_id}/holds",
+    status_code=201,
+    responses=refusals(
+        ForbiddenCaller, UserNotFound, InsufficientFunds, IdempotencyKeyReused, responses=replayed(HoldOut)
+    ),
+)
+def create_hold(
+    guild_id: SnowflakePath,
+    body: HoldIn,
+    key: IdempotencyKey,
+    session: SessionDep,
+    caller: CallerDep,
+    response: Response,
+) -> HoldOut:
+    authorize_hold(caller, body.kind, body.system)
+    hold, was_replayed = holds.create(
+        session,
+        guild_id=guild_id,
+        discord_id=body.user_id,
+        system=body.system,
+        amount=body.amount,
+        kind=body.kind,
+        reason=body.reason,
+        expires_in_s=body.expires_in_s,
+        key=key,
+    )
+    if was_replayed:
+        response.status_code = 200
+    return _hold(response, hold, was_replayed)
+
+
+@router.post("/guilds/{guild_id}/holds/{hold_id}/capture", responses=refusals(HoldNotFound, HoldReleased, HoldExpired))
+def capture_hold(
+    guild_id: SnowflakePath, hold_id: HoldIdPath, session: SessionDep, caller: CallerDep, response: Response
+) -> HoldOut:
+    return _hold(response, *holds.capture(session, guild_id=guild_id, hold_id=hold_id, caller=caller))
+
+
+@router.post("/guilds/{guild_id}/holds/{hold_id}/release", responses=refusals(HoldNotFound, HoldCaptured))
+def release_hold(
+    guild_id: SnowflakePath, hold_id: HoldIdPath, session: SessionDep, caller: CallerDep, response: Response
+) -> HoldOut:
+    return _hold(response, *holds.release(session, guild_id=guild_id, hold_id=hold_id, caller=caller))
+
+
+@router.get("/guilds/{guild_id}/holds/{hold_id}", responses=refusals(HoldNotFound))
+def get_hold(guild_id: SnowflakePath, hold_id: HoldIdPath, session: SessionDep) -> HoldOut:
+    return holds.get(session, guild_id=guild_id, hold_id=hold_id)
+
+
+@router.get("/holds/by-key/{idempotency_key}", responses=refusals(HoldNotFound))
+def get_hold_by_key(idempotency_key: KeyPath, session: SessionDep) -> HoldOut:
+    return holds.by_key(session, key=idempotency_key)

@@ -1,7 +1,7 @@
 """The ledger's wire format: validated at the edge so nothing malformed reaches the database."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -72,7 +72,8 @@ class TransactionOut(BaseModel):
 class BalanceOut(BaseModel):
     guild_id: Snowflake
     user_id: Snowflake
-    balance: int
+    balance: int = Field(description="coins the member can spend; held coins are not part of it")
+    held: int = Field(description="coins reserved in the member's active holds, on their way to a capture or back")
     updated_at: datetime | None
 
 
@@ -125,4 +126,39 @@ class AuditOut(BaseModel):
     postings_sum: int
     balances_sum: int
     accounts_out_of_step: int
+    holds_active_sum: int = Field(description="coins of the guild's holds still held")
+    holds_account_balance: int = Field(description="the balance of the guild's `holds` account: equal to the above")
+    holds_out_of_step: int = Field(description="holds whose ledger transactions do not move exactly their amount")
     balanced: bool
+
+
+class HoldIn(Strict):
+    """Reserve a member's coins now; a capture moves them to `system` as a `kind` move, a release gives them back."""
+
+    user_id: Snowflake
+    system: SystemCode = Field(description="the system account that receives the coins on capture, e.g. sink")
+    amount: Amount
+    kind: Kind = Field(description="the kind of the capture's ledger transaction, e.g. ai_usage")
+    reason: Reason = None
+    expires_in_s: int = Field(
+        strict=True, ge=1, le=3600, description="seconds until the ledger releases the hold by itself"
+    )
+
+
+HoldStatus = Literal["held", "captured", "released", "expired"]
+
+
+class HoldOut(BaseModel):
+    id: int
+    guild_id: Snowflake
+    user_id: Snowflake | None = Field(description="the member's Discord id; null once they asked to be forgotten")
+    system: str
+    amount: int
+    kind: str
+    reason: str | None
+    status: HoldStatus = Field(description="expired: released by the ledger because nobody captured it in time")
+    expires_at: datetime
+    created_at: datetime
+    resolved_at: datetime | None
+    hold_transaction_id: int
+    final_transaction_id: int | None

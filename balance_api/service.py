@@ -23,8 +23,10 @@ from service_kit.identity import require_user_ids, unknown_user
 
 # Public: bench/money_core.py EXPLAINs the very query a balance read runs.
 BALANCE_QUERY = text(
-    "SELECT u.id, a.id AS account_id, a.balance, a.updated_at FROM users u "
-    "LEFT JOIN accounts a ON a.user_id = u.id AND a.guild_id = :guild_id WHERE u.discord_id = :discord_id"
+    "SELECT u.id, a.id AS account_id, a.balance, a.updated_at,"
+    " (SELECT coalesce(sum(h.amount), 0) FROM holds h WHERE h.user_account_id = a.id AND h.status = 'held') AS held"
+    " FROM users u LEFT JOIN accounts a ON a.user_id = u.id AND a.guild_id = :guild_id"
+    " WHERE u.discord_id = :discord_id"
 )
 _SYSTEM_BALANCE = text("SELECT balance FROM accounts WHERE guild_id = :guild_id AND system_code = :code")
 _STATEMENT = text(
@@ -53,7 +55,18 @@ _AUDIT = text(
     "        WHERE a.guild_id = :guild_id) AS postings_sum,"
     " (SELECT coalesce(sum(balance), 0) FROM accounts WHERE guild_id = :guild_id) AS balances_sum,"
     " (SELECT count(*) FROM accounts a WHERE a.guild_id = :guild_id AND a.balance <>"
-    "   (SELECT coalesce(sum(amount), 0) FROM postings p WHERE p.account_id = a.id)) AS out_of_step"
+    "   (SELECT coalesce(sum(amount), 0) FROM postings p WHERE p.account_id = a.id)) AS out_of_step,"
+    " (SELECT coalesce(sum(amount), 0) FROM holds WHERE guild_id = :guild_id AND status = 'held') AS holds_active,"
+    " (SELECT coalesce(sum(balance), 0) FROM accounts WHERE guild_id = :guild_id AND system_code = 'holds')"
+    "   AS holds_balance,"
+    " (SELECT count(*) FROM holds h WHERE h.guild_id = :guild_id AND NOT ("
+    "   EXISTS (SELECT FROM postings p WHERE p.transaction_id = h.hold_transaction_id"
+    "           AND p.account_id = h.user_account_id AND p.amount = -h.amount)"
+    "   AND EXISTS (SELECT FROM postings p JOIN accounts a ON a.id = p.account_id"
+    "           WHERE p.transaction_id = h.hold_transaction_id AND a.system_code = 'holds' AND p.amount = h.amount)"
+    "   AND (h.final_transaction_id IS NULL OR EXISTS (SELECT FROM postings p JOIN accounts a ON a.id = p.account_id"
+    "           WHERE p.transaction_id = h.final_transaction_id AND a.system_code = 'holds'"
+    "           AND p.amount = -h.amount)))) AS holds_out_of_step"
 )
 NO_CURSOR = 2**63 - 1
 
@@ -63,7 +76,9 @@ def balance_of(session: Session, *, guild_id: int, discord_id: int) -> BalanceOu
     row = session.execute(BALANCE_QUERY, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
     if row is None:
         raise unknown_user(discord_id)
-    return BalanceOut(guild_id=guild_id, user_id=discord_id, balance=row.balance or 0, updated_at=row.updated_at)
+    return BalanceOut(
+        guild_id=guild_id, user_id=discord_id, balance=row.balance or 0, held=row.held, updated_at=row.updated_at
+    )
 
 
 def system_balance(session: Session, *, guild_id: int, code: str) -> SystemBalanceOut:
@@ -84,11 +99,6 @@ def transfer(
     max_amount: int,
 ) -> tuple[PostedTransaction, bool]:
     """Move coins between two members of a guild, once per key, never past the sender's balance."""
-    if from_discord_id == to_discord_id:
-        raise SelfTransfer("you cannot transfer coins to yourself")
-    if amount > max_amount:
-        raise AmountOverLimit(f"a transfer can move at most {max_amount} coins", max_amount=max_amount)
-    ids = require_user_ids(session, [from_discord_id, to_discord_id])
     fingerprint = request_fingerprint(
         {
             "op": "transfer",
@@ -99,6 +109,14 @@ def transfer(
             "reason": reason,
         }
     )
+    ledger.check_key(key)
+    if (first := ledger.replay(session, key, fingerprint)) is not None:
+        return first, True  # the first answer, whatever changed since: a member forgotten, a lower limit
+    if from_discord_id == to_discord_id:
+        raise SelfTransfer("you cannot transfer coins to yourself")
+    if amount > max_amount:
+        raise AmountOverLimit(f"a transfer can move at most {max_amount} coins", max_amount=max_amount)
+    ids = require_user_ids(session, [from_discord_id, to_discord_id])
     legs = [
         Leg(amount=-amount, user_id=ids[from_discord_id], discord_id=from_discord_id),
         Leg(amount=amount, user_id=ids[to_discord_id], discord_id=to_discord_id),
@@ -112,8 +130,6 @@ def post_transaction(
     session: Session, *, guild_id: int, kind: str, reason: str | None, postings: list[PostingIn], key: str
 ) -> tuple[PostedTransaction, bool]:
     """Any balanced move another service needs (rewards, escrow, fees), once per key."""
-    discord_ids = [p.user_id for p in postings if p.user_id is not None]
-    ids = require_user_ids(session, discord_ids) if discord_ids else {}
     fingerprint = request_fingerprint(
         {
             "op": "post",
@@ -123,6 +139,11 @@ def post_transaction(
             "postings": sorted((p.user_id or 0, p.system or "", p.amount) for p in postings),
         }
     )
+    ledger.check_key(key)
+    if (first := ledger.replay(session, key, fingerprint)) is not None:
+        return first, True  # the first answer even if a member it names was forgotten since
+    discord_ids = [p.user_id for p in postings if p.user_id is not None]
+    ids = require_user_ids(session, discord_ids) if discord_ids else {}
     legs = [
         Leg(amount=p.amount, user_id=ids.get(p.user_id) if p.user_id else None, system=p.system, discord_id=p.user_id)
         for p in postings
@@ -179,12 +200,19 @@ def leaderboard(session: Session, *, guild_id: int, limit: int, caller: int | No
 
 
 def audit(session: Session, *, guild_id: int) -> AuditOut:
-    """Proves the guild's books: postings sum to zero and every stored balance equals its postings."""
+    """Proves the guild's books: postings sum to zero, every balance equals its postings, holds match their coins."""
     row = session.execute(_AUDIT, {"guild_id": guild_id}).one()
     return AuditOut(
         guild_id=guild_id,
         postings_sum=row.postings_sum,
         balances_sum=row.balances_sum,
         accounts_out_of_step=row.out_of_step,
-        balanced=row.postings_sum == 0 and row.balances_sum == 0 and row.out_of_step == 0,
+        holds_active_sum=row.holds_active,
+        holds_account_balance=row.holds_balance,
+        holds_out_of_step=row.holds_out_of_step,
+        balanced=row.postings_sum == 0
+        and row.balances_sum == 0
+        and row.out_of_step == 0
+        and row.holds_active == row.holds_balance
+        and row.holds_out_of_step == 0,
     )

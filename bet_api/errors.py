@@ -122,13 +122,3 @@ class Busy(UnavailableError):
     """Another request holds the same stake or event for longer than we wait; retrying is safe."""
 
     code = "in_progress"
-
-
-class LedgerRejected(ServiceError):
-    """balance_api refused a move outright: a bug or a broken invariant, not a passing outage."""
-
-    status_code = 502
-    code = "ledger_rejected"
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"the ledger refused {what}; the operators were told")

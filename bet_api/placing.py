@@ -7,22 +7,23 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from bet_api import views
-from bet_api.balance_client import BalanceClient
 from bet_api.errors import (
     EventFull,
     EventLocked,
-    LedgerRejected,
     OtherOutcomeBacked,
     OutcomeNotFound,
+    StakePending,
     StakeRefused,
 )
 from bet_api.models import LOCKED, Bet, BetOutcome, BetStake
 from bet_api.schemas import BetIn, OutcomeChoice, PlacedBetOut, StakeOut
 from bet_api.service import event_for_update, refuse_closed
-from bet_api.stakes import CONFIRMED, REJECTED, StakeResult, complete_stake
+from bet_api.stakes import CONFIRMED, FORGOTTEN, REJECTED, WAITING, StakeResult, complete_stake
 from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
 from service_kit.idempotency import request_fingerprint
-from service_kit.identity import require_user_id
+from service_kit.identity import require_user_id, unknown_user
+from service_kit.ledger_client import LedgerClient
+from service_kit.pending import LedgerRejected
 from service_kit.types import MAX_AMOUNT
 
 MAX_BETTORS = 19_000  # a settlement pays every winner in one ledger transaction of at most 20,000 postings
@@ -50,21 +51,21 @@ def find_outcome(session: Session, event_id: int, choice: OutcomeChoice) -> BetO
 
 
 def place_bet(
-    session: Session, ledger: BalanceClient, *, wait_s: float, guild_id: int, event_id: int, body: BetIn, key: str
+    session: Session, ledger: LedgerClient, *, wait_s: float, guild_id: int, event_id: int, body: BetIn, key: str
 ) -> Placement:
     """Record the stake once per key, then have the ledger move it into the event's escrow under its own key."""
-    user_id = require_user_id(session, body.user_id)
     fingerprint = request_fingerprint(
         {"op": "bet", "guild": guild_id, "event": event_id, **body.model_dump(mode="json")}
     )
-    stake = _stake_by_key(session, key, fingerprint)
+    stake = _stake_by_key(session, key, fingerprint)  # replays first: the member may have been forgotten since
     replayed = stake is not None
     if stake is None:
+        user_id = require_user_id(session, body.user_id)
         stake = _record(session, guild_id, event_id, user_id, body, key, fingerprint)
     if stake is None:
         return place_bet(session, ledger, wait_s=wait_s, guild_id=guild_id, event_id=event_id, body=body, key=key)
     if stake.confirmed_at is None:
-        _raise_unless_confirmed(complete_stake(session, ledger, stake.id, wait_s=wait_s), body.amount)
+        _raise_unless_confirmed(complete_stake(session, ledger, stake.id, wait_s=wait_s), stake, body)
     return _answer(session, stake.id, replayed)
 
 
@@ -115,15 +116,19 @@ def _record(
     return stake
 
 
-def _raise_unless_confirmed(result: StakeResult, amount: int) -> None:
+def _raise_unless_confirmed(result: StakeResult, stake: BetStake, body: BetIn) -> None:
     if result.state == CONFIRMED:
         return
+    if result.state == WAITING:
+        raise StakePending(stake.id, stake.amount)
     refusal = result.refusal
     if result.state == REJECTED and refusal is not None and refusal.code == "insufficient_funds":
         balance = refusal.body.get("balance")
         raise InsufficientFunds(
-            f"not enough coins to bet {amount}: your balance is {balance}", balance=balance, needed=amount
+            f"not enough coins to bet {body.amount}: your balance is {balance}", balance=balance, needed=body.amount
         )
+    if result.state == REJECTED and refusal is not None and refusal.code == FORGOTTEN:
+        raise unknown_user(body.user_id)
     if result.state == REJECTED:
         raise LedgerRejected("the stake")
     raise StakeRefused("the ledger refused this stake and no coins moved; place the bet again")

@@ -1,21 +1,30 @@
 """Completing what a crash or a ledger outage left half-done: pending stakes and unfinished settlements."""
 
 import logging
+import threading
+from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bet_api.balance_client import BalanceClient
-from bet_api.errors import Busy, LedgerRejected, SettlementPending, StakePending
+from bet_api.errors import Busy, SettlementPending, StakePending
 from bet_api.locking import event_lock
-from bet_api.models import PENDING_STATES, BetEvent, BetStake
 from bet_api.service import lock_expired
 from bet_api.settlement import finish
-from bet_api.stakes import CONFIRMED, SKIPPED, complete_stake
+from bet_api.stakes import CONFIRMED, REJECTED, complete_stake
+from service_kit.ledger_client import LedgerClient
 from service_kit.locks import pinned_session
+from service_kit.pending import FORGOTTEN_COLUMNS, LedgerRejected, caused_by_the_ledger, pending_rows, too_soon_to_tell
 
 logger = logging.getLogger("bet_api.reconcile")
+_PENDING_STAKES = text(
+    f"SELECT s.id, {FORGOTTEN_COLUMNS} FROM bet_stakes s JOIN bets b ON b.id = s.bet_id"
+    " JOIN users u ON u.id = b.user_id WHERE s.confirmed_at IS NULL AND s.id > :after ORDER BY s.id LIMIT :limit"
+)
+_UNFINISHED_EVENTS = text(
+    "SELECT id FROM bet_events WHERE status IN ('settling', 'cancelling') AND id > :after ORDER BY id LIMIT :limit"
+)
 
 
 @dataclass(frozen=True)
@@ -30,66 +39,80 @@ class ReconcileReport:
     events_completed: int = 0
     skipped: int = 0
     failed: int = 0
+    ledger_down: bool = False
+
+    @property
+    def found(self) -> int:
+        """Whether the pass met any work, for its one log line."""
+        return self.events_locked + self.stakes_found + self.events_found
 
 
-def reconcile(*, engine: Engine, ledger: BalanceClient, wait_s: float, limit: int = 500) -> ReconcileReport:
-    """Oldest first; a pass stops at the first ledger outage, the next pass (or a retry) goes on from there."""
+def reconcile(
+    *, engine: Engine, ledger: LedgerClient, wait_s: float, batch: int = 100, stop: threading.Event | None = None
+) -> ReconcileReport:
+    """Stakes, then settlements, a page at a time by id; the pass stops at the first sign of a ledger outage."""
     with Session(engine) as session:
         locked = lock_expired(session)
         session.commit()
-        stake_ids = list(
-            session.scalars(
-                select(BetStake.id).where(BetStake.confirmed_at.is_(None)).order_by(BetStake.created_at).limit(limit)
-            )
-        )
-        event_ids = list(
-            session.scalars(
-                select(BetEvent.id).where(BetEvent.status.in_(PENDING_STATES)).order_by(BetEvent.id).limit(limit)
-            )
-        )
-    counts = {"confirmed": 0, "rejected": 0, "completed": 0, "skipped": 0, "failed": 0}
-    ledger_up = _stakes(engine, ledger, stake_ids, wait_s, counts)
-    if ledger_up:
-        _events(engine, ledger, event_ids, wait_s, counts)
+    counts: Counter[str] = Counter()
+    _stakes(engine, ledger, wait_s, batch, stop, counts)
+    if not counts["ledger_down"]:
+        _events(engine, ledger, wait_s, batch, stop, counts)
     report = ReconcileReport(
         events_locked=locked,
-        stakes_found=len(stake_ids),
+        stakes_found=counts["stakes_found"],
         stakes_confirmed=counts["confirmed"],
         stakes_rejected=counts["rejected"],
-        events_found=len(event_ids),
+        events_found=counts["events_found"],
         events_completed=counts["completed"],
         skipped=counts["skipped"],
         failed=counts["failed"],
+        ledger_down=counts["ledger_down"] > 0,
     )
-    logger.info("reconcile: %s", report)
+    if report.found:
+        logger.info("reconcile: %s", report)
     return report
 
 
-def _stakes(engine: Engine, ledger: BalanceClient, stake_ids: list[int], wait_s: float, counts: dict) -> bool:
-    """Stakes a request is still moving are skipped (SKIP LOCKED); False once the ledger stops answering."""
-    for stake_id in stake_ids:
+def _stakes(
+    engine: Engine, ledger: LedgerClient, wait_s: float, batch: int, stop: threading.Event | None, counts: Counter
+) -> None:
+    """Stakes a request is moving are skipped (SKIP LOCKED), as are forgotten members' still within the grace."""
+    for row in pending_rows(engine, _PENDING_STAKES, batch=batch, stop=stop):
+        counts["stakes_found"] += 1
+        if too_soon_to_tell(row, ledger):
+            counts["skipped"] += 1
+            continue
         with Session(engine) as session:
             try:
-                state = complete_stake(session, ledger, stake_id, wait_s=wait_s, skip_locked=True).state
-            except StakePending:
+                state = complete_stake(session, ledger, row.id, wait_s=wait_s, skip_locked=True).state
+            except Busy:
+                state = "skipped"
+            except StakePending as exc:
                 counts["failed"] += 1
-                return False
-        key = "confirmed" if state == CONFIRMED else "skipped" if state == SKIPPED else "rejected"
-        counts[key] += 1
-    return True
+                if caused_by_the_ledger(exc):
+                    counts["ledger_down"] += 1
+                    return
+                continue
+        counts["confirmed" if state == CONFIRMED else "rejected" if state == REJECTED else "skipped"] += 1
 
 
-def _events(engine: Engine, ledger: BalanceClient, event_ids: list[int], wait_s: float, counts: dict) -> None:
+def _events(
+    engine: Engine, ledger: LedgerClient, wait_s: float, batch: int, stop: threading.Event | None, counts: Counter
+) -> None:
     """Settlements a request is running are skipped; the others are finished where they stopped."""
-    for event_id in event_ids:
-        with pinned_session(engine) as session, event_lock(session, event_id, wait_s=0) as held:
+    for row in pending_rows(engine, _UNFINISHED_EVENTS, batch=batch, stop=stop):
+        counts["events_found"] += 1
+        with pinned_session(engine) as session, event_lock(session, row.id, wait_s=0) as held:
             if not held:
                 counts["skipped"] += 1
                 continue
             try:
-                counts["completed"] += finish(session, ledger, event_id, wait_s=wait_s)
+                counts["completed"] += finish(session, ledger, row.id, wait_s=wait_s)
             except (LedgerRejected, Busy):
                 counts["failed"] += 1
-            except SettlementPending:
+            except SettlementPending as exc:
                 counts["failed"] += 1
-                return
+                if caused_by_the_ledger(exc):
+                    counts["ledger_down"] += 1
+                    return

@@ -3,10 +3,9 @@
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from bet_api import service
-from bet_api.balance_client import BalanceClient
 from bet_api.errors import (
     Busy,
     ClosesAtInPast,
@@ -16,7 +15,6 @@ from bet_api.errors import (
     EventLocked,
     EventNotFound,
     EventSettled,
-    LedgerRejected,
     NotAdmin,
     OtherOutcomeBacked,
     OutcomeNotFound,
@@ -45,8 +43,10 @@ from service_kit.auth import Permissions
 from service_kit.db import SessionDep
 from service_kit.deps import EngineDep, get_settings
 from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
+from service_kit.idempotency import mark_replayed
 from service_kit.identity import UserNotFound
 from service_kit.openapi import refusals, replayed
+from service_kit.pending import LedgerDep, LedgerRejected
 from service_kit.types import DIGITS_ONLY, ID_IN_PATH, SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["bets"])
@@ -74,21 +74,11 @@ CLOSED = (EventNotFound, EventSettled, EventCancelled)
 CLOSING = (NotAdmin, *CLOSED, SettlementPending, LedgerRejected, Busy)
 
 
-def get_ledger(request: Request) -> BalanceClient:
-    return request.app.state.ledger
-
-
 SettingsDep = Annotated[BetSettings, Depends(get_settings)]
-LedgerDep = Annotated[BalanceClient, Depends(get_ledger)]
-
-
-def _replayed(response: Response, replayed: bool) -> None:
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
 
 
 def _closed(response: Response, closed: Closed) -> SettlementOut:
-    _replayed(response, closed.replayed)
+    mark_replayed(response, closed.replayed)
     return closed.settlement
 
 
@@ -104,7 +94,7 @@ def create_event(
 ) -> EventOut:
     answer = service.create_event(session, guild_id=guild_id, body=body, key=key)
     response.status_code = answer.status
-    _replayed(response, answer.replayed)
+    mark_replayed(response, answer.replayed)
     return answer.event
 
 
@@ -157,7 +147,7 @@ def create_bet(
         session, ledger, wait_s=settings.stake_lock_wait_s, guild_id=guild_id, event_id=event_id, body=body, key=key
     )
     response.status_code = placed.status
-    _replayed(response, placed.replayed)
+    mark_replayed(response, placed.replayed)
     return placed.bet
 
 
@@ -211,5 +201,6 @@ def member_bets(
 
 @router.post("/bets/reconcile", tags=["internal"])
 def reconcile_now(engine: EngineDep, ledger: LedgerDep, settings: SettingsDep) -> ReconcileOut:
-    """Completes pending stakes and unfinished settlements; also run once in the background at start-up."""
-    return ReconcileOut(**asdict(reconcile(engine=engine, ledger=ledger, wait_s=settings.stake_lock_wait_s)))
+    """Completes pending stakes and unfinished settlements now; the service also does it on its own, every few s."""
+    report = reconcile(engine=engine, ledger=ledger, wait_s=settings.stake_lock_wait_s, batch=settings.reconcile_batch)
+    return ReconcileOut(**{name: value for name, value in asdict(report).items() if name != "ledger_down"})

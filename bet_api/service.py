@@ -91,14 +91,14 @@ def event_view(session: Session, event: BetEvent) -> EventOut:
 
 def create_event(session: Session, *, guild_id: int, body: EventIn, key: str) -> Answer:
     """Record an event and its outcomes once per key; the creator must be a registered admin."""
+    fingerprint = request_fingerprint({"op": "event", "guild": guild_id, **body.model_dump(mode="json")})
+    replayed = _event_by_key(session, key, fingerprint)  # replays first: the creator may have been forgotten since
+    if replayed is not None:
+        return Answer(event_view(session, replayed), 200, replayed=True)
     if len({label.casefold() for label in body.outcomes}) != len(body.outcomes):
         raise DuplicateOutcomes()
     require_admin(body, "create bet events")
     creator_id = require_user_id(session, body.actor_id)
-    fingerprint = request_fingerprint({"op": "event", "guild": guild_id, **body.model_dump(mode="json")})
-    replayed = _event_by_key(session, key, fingerprint)
-    if replayed is not None:
-        return Answer(event_view(session, replayed), 200, replayed=True)
     if body.closes_at is not None and body.closes_at <= db_now(session):
         raise ClosesAtInPast()
     event_id = session.scalars(

@@ -1,16 +1,15 @@
-"""bet_api's own settings on top of the kit's: where the ledger is and how long to wait for it."""
+"""bet_api's own settings on top of the kit's ledger caller's: its credential and how long a settlement may take."""
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
-from service_kit.settings import ApiToken, DatabaseSettings
+from service_kit.pending import LedgerCallerSettings
+from service_kit.settings import ApiToken
 
 
-class BetSettings(DatabaseSettings):
+class BetSettings(LedgerCallerSettings):
     """A stake is one small ledger call; a settlement pays every winner in one, so it may take longer."""
 
     bet_api_token: ApiToken  # bet_api's own credential, presented to balance_api (which allows it escrow moves)
-    balance_api_url: str = Field(pattern=r"^https?://")
-    balance_api_timeout_s: float = Field(default=3.0, gt=0, le=60)
     balance_api_settle_timeout_s: float = Field(default=30.0, gt=0, le=300)
 
     @model_validator(mode="after")
@@ -18,6 +17,10 @@ class BetSettings(DatabaseSettings):
         if self.balance_api_settle_timeout_s < self.balance_api_timeout_s:
             raise ValueError("BALANCE_API_SETTLE_TIMEOUT_S must be at least BALANCE_API_TIMEOUT_S")
         return self
+
+    @property
+    def ledger_token(self) -> SecretStr:
+        return self.bet_api_token
 
     @property
     def stake_lock_wait_s(self) -> float:

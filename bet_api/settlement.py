@@ -8,12 +8,10 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from bet_api import payout
-from bet_api.balance_client import BalanceClient, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
 from bet_api.errors import (
     EventCancelled,
     EventNotFound,
     EventSettled,
-    LedgerRejected,
     SettlementPending,
     StakePending,
 )
@@ -32,8 +30,10 @@ from bet_api.placing import find_outcome
 from bet_api.schemas import TOP_PAYOUTS, ActorIn, PayoutOut, SettleIn, SettlementOut
 from bet_api.service import change_event, event_for_update, event_view, require_admin
 from bet_api.settings import BetSettings
-from bet_api.stakes import complete_stake
+from bet_api.stakes import WAITING, complete_stake, escrow_code
+from service_kit.ledger_client import LedgerClient, LedgerRefused, Move, NotConfirmed, Posting
 from service_kit.locks import pinned_session
+from service_kit.pending import LedgerRejected
 
 logger = logging.getLogger("bet_api.settlement")
 SINK = "sink"
@@ -71,28 +71,32 @@ class Closed:
 
 
 def settle_event(
-    *, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int, body: SettleIn
+    *, engine: Engine, ledger: LedgerClient, settings: BetSettings, guild_id: int, event_id: int, body: SettleIn
 ) -> Closed:
-    require_admin(body, "settle bet events")
-    return _close(engine, ledger, settings, guild_id, event_id, body)
+    return _close(engine, ledger, settings, guild_id, event_id, body, body)
 
 
 def cancel_event(
-    *, engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int, actor: ActorIn
+    *, engine: Engine, ledger: LedgerClient, settings: BetSettings, guild_id: int, event_id: int, actor: ActorIn
 ) -> Closed:
-    require_admin(actor, "cancel bet events")
-    return _close(engine, ledger, settings, guild_id, event_id, None)
+    return _close(engine, ledger, settings, guild_id, event_id, actor, None)
 
 
 def _close(
-    engine: Engine, ledger: BalanceClient, settings: BetSettings, guild_id: int, event_id: int, winner: SettleIn | None
+    engine: Engine,
+    ledger: LedgerClient,
+    settings: BetSettings,
+    guild_id: int,
+    event_id: int,
+    actor: ActorIn,
+    winner: SettleIn | None,
 ) -> Closed:
     """One request per event at a time: the first records the pending state and pays; the rest replay it."""
     with pinned_session(engine) as session:
         if session.scalar(select(BetEvent.id).where(BetEvent.id == event_id, BetEvent.guild_id == guild_id)) is None:
             raise EventNotFound(event_id)
         with event_lock(session, event_id, wait_s=settings.settle_lock_wait_s):
-            replayed = _begin(session, guild_id, event_id, winner)
+            replayed = _begin(session, guild_id, event_id, actor, winner)
             if not replayed:
                 finish(session, ledger, event_id, wait_s=settings.stake_lock_wait_s)
             settlement = summary(session, event_id)
@@ -102,12 +106,17 @@ def _close(
     return Closed(settlement.model_copy(update={"escrow_balance": escrow}), replayed)
 
 
-def _begin(session: Session, guild_id: int, event_id: int, winner: SettleIn | None) -> bool:
-    """Move to settling/cancelling under the row lock; True when it already ended exactly as asked."""
+def _begin(session: Session, guild_id: int, event_id: int, actor: ActorIn, winner: SettleIn | None) -> bool:
+    """Move to settling/cancelling under the row lock; True when it already ended exactly as asked.
+
+    Replays first: closing an event already closing or closed the same way only finishes or repeats what an admin
+    decided, so it is answered even if the actor is no admin any more; only the decision itself needs one.
+    """
     event, now = event_for_update(session, guild_id, event_id)
     winning_id = None if winner is None else find_outcome(session, event.id, winner).id
     wanted = SETTLING if winner is not None else CANCELLING
     if event.status in (OPEN, LOCKED):
+        require_admin(actor, "settle bet events" if winner is not None else "cancel bet events")
         change_event(
             session,
             event,
@@ -126,7 +135,7 @@ def _begin(session: Session, guild_id: int, event_id: int, winner: SettleIn | No
     raise EventSettled(event.id, event.winning_outcome_id)
 
 
-def finish(session: Session, ledger: BalanceClient, event_id: int, *, wait_s: float) -> bool:
+def finish(session: Session, ledger: LedgerClient, event_id: int, *, wait_s: float) -> bool:
     """Resolve the stakes still in flight, then pay the whole escrow out in one transaction; False if done."""
     event = session.get_one(BetEvent, event_id, populate_existing=True)
     if event.status not in FINAL:
@@ -137,7 +146,8 @@ def finish(session: Session, ledger: BalanceClient, event_id: int, *, wait_s: fl
     )
     try:
         for stake_id in list(pending):
-            complete_stake(session, ledger, stake_id, wait_s=wait_s)
+            if complete_stake(session, ledger, stake_id, wait_s=wait_s).state == WAITING:
+                raise SettlementPending(event_id)  # a forgotten member's stake, decided after the grace
     except StakePending as exc:
         raise SettlementPending(event_id) from exc
     rows = session.execute(_STAKES, {"event_id": event_id}).all()
@@ -168,37 +178,37 @@ def settlement_move(event: BetEvent, results: list[payout.Result], discord_ids: 
     """Escrow → every recipient, in one balanced move; a member forgotten since betting is paid to the sink."""
     assert event.settlement_key is not None
     pool = sum(result.payout for result in results)
-    legs = [Leg(-pool, system=escrow_code(event.id))]
+    postings = [Posting(-pool, system=escrow_code(event.id))]
     forgotten = 0
     for result in results:
         discord_id = discord_ids[result.bet_id]
         if result.payout > 0 and discord_id is not None:
-            legs.append(Leg(result.payout, discord_id=discord_id))
+            postings.append(Posting(result.payout, discord_id=discord_id))
         elif result.payout > 0:
             forgotten += result.payout
     if forgotten:
-        legs.append(Leg(forgotten, system=SINK))
+        postings.append(Posting(forgotten, system=SINK))
     won = any(result.result == payout.WON for result in results)
     return Move(
         key=event.settlement_key,
         guild_id=event.guild_id,
         kind="bet_settle" if won else "bet_refund",
         reason=f"bet event #{event.id} {'settled' if won else 'refunded'}",
-        legs=legs,
+        postings=postings,
     )
 
 
 def _pay(
-    ledger: BalanceClient, event: BetEvent, results: list[payout.Result], discord_ids: dict[int, int | None]
+    ledger: LedgerClient, event: BetEvent, results: list[payout.Result], discord_ids: dict[int, int | None]
 ) -> int | None:
     """The transaction id of the payout, or None when nobody bet and nothing moves."""
     if not results:
         return None
     try:
         return ledger.post(settlement_move(event, results, discord_ids), large=True)
-    except MoveNotConfirmed as exc:
+    except NotConfirmed as exc:
         raise SettlementPending(event.id) from exc
-    except MoveRefused as exc:
+    except LedgerRefused as exc:
         raise LedgerRejected(f"the payout of bet event #{event.id}") from exc
 
 

@@ -7,14 +7,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bet_api.balance_client import BalanceClient, Leg, Move, MoveNotConfirmed, MoveRefused, escrow_code
 from bet_api.errors import Busy, StakePending
+from service_kit.ledger_client import LedgerClient, LedgerRefused, Move, NotConfirmed, Posting, StillInFlight
 from service_kit.locks import lock_wait_expired, wait_at_most
+from service_kit.pending import FORGOTTEN_COLUMNS
 
 logger = logging.getLogger("bet_api.stakes")
-CONFIRMED, REJECTED, SKIPPED = "confirmed", "rejected", "skipped"
+CONFIRMED, REJECTED, SKIPPED, WAITING = "confirmed", "rejected", "skipped", "waiting"
+FORGOTTEN = "user_not_found"
+"""The refusal of a stake dropped because its member was forgotten before the ledger moved it."""
 _STAKE = (
-    "SELECT s.id, s.event_id, s.bet_id, s.amount, s.transaction_id, e.guild_id, u.discord_id"
+    f"SELECT s.id, s.event_id, s.bet_id, s.amount, s.transaction_id, e.guild_id, u.discord_id, {FORGOTTEN_COLUMNS}"
     " FROM bet_stakes s JOIN bet_events e ON e.id = s.event_id JOIN bets b ON b.id = s.bet_id"
     " JOIN users u ON u.id = b.user_id WHERE s.id = :id FOR UPDATE OF s"
 )
@@ -34,10 +37,16 @@ _DELETE_EMPTY_BET = text(
 
 @dataclass(frozen=True)
 class StakeResult:
-    """confirmed (in the escrow), rejected (refused, nothing moved, the stake deleted) or skipped (busy/gone)."""
+    """confirmed (in the escrow), rejected (refused or its member forgotten: nothing moved, the stake deleted),
+    skipped (busy or gone), or waiting (its member was forgotten too recently to know whether it moved)."""
 
     state: str
-    refusal: MoveRefused | None = None
+    refusal: LedgerRefused | None = None
+
+
+def escrow_code(event_id: int) -> str:
+    """The guild's system account holding an event's stakes until it is settled or cancelled."""
+    return f"escrow:bet:{event_id}"
 
 
 def stake_key(stake_id: int) -> str:
@@ -51,12 +60,15 @@ def stake_move(row) -> Move:
         guild_id=row.guild_id,
         kind="bet_stake",
         reason=f"stake on bet event #{row.event_id}",
-        legs=[Leg(-row.amount, discord_id=row.discord_id), Leg(row.amount, system=escrow_code(row.event_id))],
+        postings=[
+            Posting(-row.amount, discord_id=row.discord_id),
+            Posting(row.amount, system=escrow_code(row.event_id)),
+        ],
     )
 
 
 def complete_stake(
-    session: Session, ledger: BalanceClient, stake_id: int, *, wait_s: float, skip_locked: bool = False
+    session: Session, ledger: LedgerClient, stake_id: int, *, wait_s: float, skip_locked: bool = False
 ) -> StakeResult:
     """Post a pending stake (or learn it was posted) and record the answer, holding the stake's row lock."""
     session.commit()
@@ -76,10 +88,13 @@ def complete_stake(
         return StakeResult(CONFIRMED)
     try:
         transaction_id = _post(ledger, row)
-    except MoveNotConfirmed as exc:
+    except NotConfirmed as exc:
         session.rollback()
         raise StakePending(row.id, row.amount) from exc
-    except MoveRefused as refusal:
+    except StillInFlight:
+        session.rollback()
+        return StakeResult(WAITING)
+    except LedgerRefused as refusal:
         _discard(session, row)
         return StakeResult(REJECTED, refusal)
     try:
@@ -92,12 +107,14 @@ def complete_stake(
     return StakeResult(CONFIRMED)
 
 
-def _post(ledger: BalanceClient, row) -> int:
-    """A member forgotten since the stake has no Discord id to post by: then only a move already made counts."""
+def _post(ledger: LedgerClient, row) -> int:
+    """A member forgotten since the stake has no Discord id to post by: only a move already made counts, and the
+    stake is dropped (nothing moved) once no request sent before the forget can still land."""
     if row.discord_id is None:
-        found = ledger.find(stake_key(row.id))
+        found = ledger.left_by_forgotten(stake_key(row.id), forgotten_for_s=float(row.forgotten_for_s))
         if found is None:
-            raise MoveRefused(404, "user_not_found", {"detail": "the member was forgotten"})
+            logger.info("stake %s of a forgotten member dropped: the ledger never moved it", row.id)
+            raise LedgerRefused(404, FORGOTTEN, {"detail": "the member was forgotten"})
         return found
     return ledger.post(stake_move(row))
 

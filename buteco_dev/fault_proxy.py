@@ -6,6 +6,8 @@ Modes are read per request, so switching also affects keep-alive connections a c
 - ``drop_response``: send the request upstream, read its whole response, then close the client
   connection without replying (upstream applied it, the caller never heard back).
 - ``delay``: send the request upstream at once, relay the response ``seconds`` later.
+- ``answer``: send the request upstream, read its response, then answer ``status`` with an error body instead
+  (upstream applied it, the caller heard a 5xx, a 429, or a 2xx it cannot read).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit
 
 from .processes import free_port
 
-MODES = ("pass", "refuse", "drop_response", "delay")
+MODES = ("pass", "refuse", "drop_response", "delay", "answer")
 NO_BODY_STATUSES = {204, 304}
 
 
@@ -77,6 +79,13 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         body += await reader.readexactly(size + 2)
 
 
+def _answer(status: int) -> bytes:
+    """A whole response of that status whose JSON body is no service's answer (no id, an unknown code)."""
+    body = b'{"detail": "answered by the fault proxy", "code": "injected"}'
+    head = f"HTTP/1.1 {status} Injected\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
 def _request_line(message: bytes) -> tuple[str, str]:
     method, target, *_ = message.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
     return method, target
@@ -91,6 +100,7 @@ class FaultProxy:
         self.port = free_port()
         self.mode = "pass"
         self.delay_seconds = 0.0
+        self.answer_status = 503
         self.seen: list[Seen] = []
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fault-proxy", daemon=True)
@@ -101,11 +111,11 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def set_mode(self, mode: str, seconds: float = 0.0) -> None:
-        """Switch behaviour for every request from now on; seconds only applies to 'delay'."""
+    def set_mode(self, mode: str, seconds: float = 0.0, *, status: int = 503) -> None:
+        """Switch behaviour for every request from now on; seconds only applies to 'delay', status to 'answer'."""
         if mode not in MODES:
             raise ValueError(f"unknown proxy mode {mode!r}; expected one of {MODES}")
-        self.mode, self.delay_seconds = mode, seconds
+        self.mode, self.delay_seconds, self.answer_status = mode, seconds, status
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -146,7 +156,7 @@ class FaultProxy:
                 request = await _read_message(client_reader)
                 if request is None:
                     break
-                mode, delay = self.mode, self.delay_seconds
+                mode, delay, status = self.mode, self.delay_seconds, self.answer_status
                 method, target = _request_line(request)
                 self.seen.append(Seen(mode, method, target))
                 if mode == "refuse":
@@ -162,7 +172,7 @@ class FaultProxy:
                     break
                 if mode == "delay":
                     await asyncio.sleep(delay)
-                client_writer.write(response)
+                client_writer.write(_answer(status) if mode == "answer" else response)
                 await client_writer.drain()
         except (_Closed, ConnectionError, asyncio.CancelledError, OSError):
             pass

@@ -1,21 +1,22 @@
-"""Paying recorded claims through the ledger, one request per member at a time, and reconciling leftovers."""
+"""Paying recorded claims through the ledger, one request per member at a time; a forgotten member's are voided."""
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from coin_api.balance_client import BalanceClient, CreditNotConfirmed, CreditRefused, DailyCredit
-from coin_api.errors import ClaimInProgress, CreditPending, LedgerRejected
+from coin_api.errors import ClaimInProgress, CreditPending
 from coin_api.models import DailyClaim
-from service_kit.identity import find_discord_id
-from service_kit.locks import advisory_key, advisory_lock, pinned_session
+from service_kit.ledger_client import LedgerClient, LedgerRefused, Move, NotConfirmed, Posting, StillInFlight
+from service_kit.locks import advisory_key, advisory_lock
+from service_kit.pending import FORGOTTEN_COLUMNS, LedgerRejected
 
 logger = logging.getLogger("coin_api.crediting")
+MINT = "mint"
+_OWNER = text(f"SELECT u.discord_id, {FORGOTTEN_COLUMNS} FROM users u WHERE u.id = :user_id")
 
 
 def member_lock_name(guild_id: int, user_id: int) -> str:
@@ -36,79 +37,63 @@ def member_lock(session: Session, *, guild_id: int, user_id: int, wait_s: float)
         yield held
 
 
-def credit_claim(session: Session, ledger: BalanceClient, claim: DailyClaim, discord_id: int) -> DailyClaim:
-    """Post the claim with its own key, then mark it credited; the caller holds the member's lock."""
-    credit = DailyCredit(
+def daily_key(claim: DailyClaim) -> str:
+    """Keyed by the internal user id: a member who is forgotten and registers again gets fresh keys."""
+    return f"daily:{claim.guild_id}:{claim.user_id}:{claim.claim_number}"
+
+
+def daily_move(claim: DailyClaim, discord_id: int) -> Move:
+    """mint → member; everything but the Discord id derives from the claim row, so every re-post is the same."""
+    return Move(
+        key=daily_key(claim),
         guild_id=claim.guild_id,
-        user_id=claim.user_id,
-        discord_id=discord_id,
-        claim_number=claim.claim_number,
-        streak=claim.streak,
-        amount=claim.amount,
+        kind="daily",
+        reason=f"daily reward #{claim.claim_number} (streak {claim.streak})",
+        postings=[Posting(-claim.amount, system=MINT), Posting(claim.amount, discord_id=discord_id)],
     )
+
+
+def credit_claim(session: Session, ledger: LedgerClient, claim: DailyClaim, discord_id: int) -> DailyClaim:
+    """Post the claim with its own key, then mark it credited; the caller holds the member's lock."""
     try:
-        transaction_id = ledger.credit(credit)
-    except CreditNotConfirmed as exc:
+        transaction_id = ledger.post(daily_move(claim, discord_id))
+    except NotConfirmed as exc:
         raise CreditPending(claim.claim_number, claim.amount) from exc
-    except CreditRefused as exc:
-        raise LedgerRejected(claim.claim_number) from exc
+    except LedgerRefused as exc:
+        raise LedgerRejected(f"to credit claim #{claim.claim_number}", claim_number=claim.claim_number) from exc
+    return _resolve(session, claim, credited_at=func.now(), transaction_id=transaction_id)
+
+
+def complete(session: Session, ledger: LedgerClient, claim: DailyClaim) -> DailyClaim:
+    """Pay a pending claim; a forgotten member's is credited if the ledger has it, else voided after the grace.
+
+    The claim comes back still pending while a forgotten member's credit may yet land; the caller holds the lock.
+    """
+    owner = session.execute(_OWNER, {"user_id": claim.user_id}).one()
+    if owner.discord_id is not None:
+        return credit_claim(session, ledger, claim, owner.discord_id)
+    try:
+        transaction_id = ledger.left_by_forgotten(daily_key(claim), forgotten_for_s=float(owner.forgotten_for_s))
+    except NotConfirmed as exc:
+        raise CreditPending(claim.claim_number, claim.amount) from exc
+    except StillInFlight:
+        return claim
+    if transaction_id is not None:
+        return _resolve(session, claim, credited_at=func.now(), transaction_id=transaction_id)
+    logger.info("claim %s of a forgotten member voided: the ledger never credited it", daily_key(claim))
+    return _resolve(session, claim, voided_at=func.now())
+
+
+def _resolve(session: Session, claim: DailyClaim, **values: object) -> DailyClaim:
+    """Mark a pending claim credited or voided; a database blip leaves it pending for a retry or the reconcile."""
     try:
         session.execute(
             update(DailyClaim)
-            .where(DailyClaim.id == claim.id, DailyClaim.credited_at.is_(None))
-            .values(credited_at=func.now(), transaction_id=transaction_id)
+            .where(DailyClaim.id == claim.id, DailyClaim.credited_at.is_(None), DailyClaim.voided_at.is_(None))
+            .values(**values)
         )
         session.commit()
     except OperationalError as exc:
-        logger.warning("claim %s was paid but could not be marked; a retry will: %s", credit.key, exc)
+        logger.warning("claim %s was settled but could not be marked; a retry will: %s", daily_key(claim), exc)
         raise CreditPending(claim.claim_number, claim.amount) from exc
     return session.get_one(DailyClaim, claim.id, populate_existing=True)
-
-
-@dataclass(frozen=True)
-class ReconcileReport:
-    """What one pass did: claims found pending, credited, skipped (a request held them) and still failing."""
-
-    found: int
-    credited: int
-    skipped: int
-    failed: int
-
-
-def reconcile_pending(*, engine: Engine, ledger: BalanceClient, limit: int = 500) -> ReconcileReport:
-    """Complete claims whose credit was never confirmed, oldest first; stops when the ledger is unreachable."""
-    with Session(engine) as session:
-        pending = session.execute(
-            select(DailyClaim.id, DailyClaim.guild_id, DailyClaim.user_id)
-            .where(DailyClaim.credited_at.is_(None))
-            .order_by(DailyClaim.claimed_at)
-            .limit(limit)
-        ).all()
-    credited = skipped = failed = 0
-    for row in pending:
-        with (
-            pinned_session(engine) as session,
-            member_lock(session, guild_id=row.guild_id, user_id=row.user_id, wait_s=0) as held,
-        ):
-            if not held:
-                skipped += 1
-                continue
-            claim = session.get_one(DailyClaim, row.id, populate_existing=True)
-            if claim.credited:
-                continue
-            discord_id = find_discord_id(session, claim.user_id)
-            if discord_id is None:
-                logger.warning("pending claim %s belongs to a forgotten member; left pending", claim.id)
-                failed += 1
-                continue
-            try:
-                credit_claim(session, ledger, claim, discord_id)
-                credited += 1
-            except LedgerRejected:
-                failed += 1
-            except CreditPending:
-                failed += 1
-                break
-    report = ReconcileReport(found=len(pending), credited=credited, skipped=skipped, failed=failed)
-    logger.info("reconcile: %s", report)
-    return report

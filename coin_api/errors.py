@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from service_kit.errors import ConflictError, ServiceError, UnavailableError
+from service_kit.errors import ConflictError, UnavailableError
 
 
 class DailyAlreadyClaimed(ConflictError):
@@ -37,16 +37,3 @@ class ClaimInProgress(UnavailableError):
 
     def __init__(self) -> None:
         super().__init__("another daily claim for this member is being processed; retry in a moment")
-
-
-class LedgerRejected(ServiceError):
-    """balance_api refused the credit outright: a bug or a broken invariant, not a passing outage."""
-
-    status_code = 502
-    code = "ledger_rejected"
-
-    def __init__(self, claim_number: int) -> None:
-        super().__init__(
-            "the ledger refused to credit this claim; it stays recorded and the operators were told",
-            claim_number=claim_number,
-        )

@@ -1,38 +1,20 @@
 """coin_api: run with `uvicorn coin_api.main:app`."""
 
-import logging
-import threading
-
 from fastapi import FastAPI
 
 from coin_api import __version__
-from coin_api.balance_client import BalanceClient
-from coin_api.crediting import reconcile_pending
+from coin_api.reconcile import reconcile_pending
 from coin_api.routes import PERMISSIONS, router
 from coin_api.rules import DailyRules
 from coin_api.settings import CoinSettings
 from service_kit.app import create_service_app
-from service_kit.client import InternalClient
-from service_kit.logging import request_id_var
-
-logger = logging.getLogger("coin_api.main")
-
-
-def _reconcile_in_background(app: FastAPI) -> None:
-    """Credits left pending by a crash or an outage are completed without waiting for the member to retry."""
-    request_id_var.set("startup-reconcile")
-    try:
-        reconcile_pending(engine=app.state.engine, ledger=app.state.ledger)
-    except Exception:
-        logger.exception("start-up reconcile failed")
+from service_kit.pending import open_ledger, start_reconciling, stop_ledger
 
 
 def _on_startup(app: FastAPI) -> None:
-    """Wires the ledger client and the rules from settings, then reconciles without blocking start-up."""
+    """Wires the ledger client and the rules from settings, then reconciles in the background, on and on."""
     settings: CoinSettings = app.state.settings
-    app.state.ledger = BalanceClient(
-        InternalClient(settings.balance_api_url, settings.coin_api_token, settings.balance_api_timeout_s)
-    )
+    open_ledger(app)
     app.state.rules = DailyRules(
         amount=settings.daily_amount,
         cooldown_s=settings.daily_cooldown_seconds,
@@ -40,7 +22,7 @@ def _on_startup(app: FastAPI) -> None:
         streak_max_days=settings.daily_streak_max_days,
         grace_s=settings.daily_streak_grace_seconds,
     )
-    threading.Thread(target=_reconcile_in_background, args=(app,), name="coin-reconcile", daemon=True).start()
+    start_reconciling(app, "coin-reconcile", reconcile_pending)
 
 
 app = create_service_app(
@@ -50,4 +32,5 @@ app = create_service_app(
     router=router,
     permissions=PERMISSIONS,
     on_startup=_on_startup,
+    on_shutdown=stop_ledger,
 )

@@ -20,7 +20,7 @@ from service_kit.db import Base
 
 
 class DailyClaim(Base):
-    """One daily claim: recorded first (pending), marked credited once the ledger has paid it."""
+    """One daily claim: recorded first (pending), then credited once the ledger paid it, or voided if never paid."""
 
     __tablename__ = "daily_claims"
     __table_args__ = (
@@ -33,7 +33,10 @@ class DailyClaim(Base):
         CheckConstraint(
             "(credited_at IS NULL) = (transaction_id IS NULL)", name="ck_daily_claims_credited_with_transaction"
         ),
-        Index("ix_daily_claims_pending_credit", "claimed_at", postgresql_where=text("credited_at IS NULL")),
+        CheckConstraint("credited_at IS NULL OR voided_at IS NULL", name="ck_daily_claims_credited_or_voided"),
+        Index(
+            "ix_daily_claims_pending_credit", "id", postgresql_where=text("credited_at IS NULL AND voided_at IS NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -47,6 +50,7 @@ class DailyClaim(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False)
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     credited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     transaction_id: Mapped[int | None] = mapped_column(
         BigInteger,
         ForeignKey("ledger_transactions.id", name="fk_daily_claims_transaction_id", ondelete="RESTRICT"),
@@ -56,3 +60,11 @@ class DailyClaim(Base):
     @property
     def credited(self) -> bool:
         return self.credited_at is not None
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def pending(self) -> bool:
+        return not (self.credited or self.voided)

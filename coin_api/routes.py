@@ -6,9 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from coin_api import service
-from coin_api.balance_client import BalanceClient
-from coin_api.crediting import reconcile_pending
-from coin_api.errors import ClaimInProgress, CreditPending, DailyAlreadyClaimed, LedgerRejected
+from coin_api.errors import ClaimInProgress, CreditPending, DailyAlreadyClaimed
+from coin_api.reconcile import reconcile_pending
 from coin_api.rules import DailyRules
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut, ReconcileOut
 from coin_api.settings import CoinSettings
@@ -16,8 +15,10 @@ from service_kit.auth import Permissions
 from service_kit.db import SessionDep
 from service_kit.deps import EngineDep, get_settings
 from service_kit.errors import IdempotencyKeyReused
+from service_kit.idempotency import mark_replayed
 from service_kit.identity import UserNotFound
 from service_kit.openapi import refusals, replayed
+from service_kit.pending import LedgerDep, LedgerRejected
 from service_kit.types import DIGITS_ONLY, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["daily"])
@@ -33,16 +34,11 @@ PERMISSIONS = Permissions(
 CLAIM_NUMBER_MAX = 2**31 - 1
 
 
-def get_ledger(request: Request) -> BalanceClient:
-    return request.app.state.ledger
-
-
 def get_rules(request: Request) -> DailyRules:
     return request.app.state.rules
 
 
 SettingsDep = Annotated[CoinSettings, Depends(get_settings)]
-LedgerDep = Annotated[BalanceClient, Depends(get_ledger)]
 RulesDep = Annotated[DailyRules, Depends(get_rules)]
 
 
@@ -79,8 +75,7 @@ def claim_daily(
         key=key,
     )
     response.status_code = outcome.status
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
+    mark_replayed(response, outcome.replayed)
     return outcome.claim
 
 
@@ -105,6 +100,7 @@ def daily_history(
 
 
 @router.post("/daily/reconcile", tags=["internal"])
-def reconcile(engine: EngineDep, ledger: LedgerDep) -> ReconcileOut:
-    """Completes credits that were never confirmed; also run once in the background at start-up."""
-    return ReconcileOut(**asdict(reconcile_pending(engine=engine, ledger=ledger)))
+def reconcile(engine: EngineDep, ledger: LedgerDep, settings: SettingsDep) -> ReconcileOut:
+    """Completes credits that were never confirmed now; the service also does it on its own, every few seconds."""
+    report = reconcile_pending(engine=engine, ledger=ledger, batch=settings.reconcile_batch)
+    return ReconcileOut(**{name: value for name, value in asdict(report).items() if name != "ledger_down"})

@@ -2,19 +2,20 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from coin_api.models import DailyClaim
 
 
 class ClaimOut(BaseModel):
-    """One daily claim; credited is false while the ledger has not confirmed paying it."""
+    """One daily claim; credited is false while the ledger has not confirmed paying it, or once it is voided."""
 
     claim_number: int
     streak: int
     amount: int
     claimed_at: datetime
     credited: bool
+    voided: bool = Field(description="its member was forgotten before the ledger credited it: no coin was minted")
     transaction_id: int | None
 
     @classmethod
@@ -25,6 +26,7 @@ class ClaimOut(BaseModel):
             amount=claim.amount,
             claimed_at=claim.claimed_at,
             credited=claim.credited,
+            voided=claim.voided,
             transaction_id=claim.transaction_id,
         )
 
@@ -47,9 +49,10 @@ class ClaimPageOut(BaseModel):
 
 
 class ReconcileOut(BaseModel):
-    """One reconcile pass: claims found pending, credited now, skipped (a request held them), still failing."""
+    """One reconcile pass: claims found pending, credited, voided (forgotten members), skipped, still failing."""
 
     found: int
     credited: int
-    skipped: int
+    voided: int
+    skipped: int = Field(description="a request held them, or their member was forgotten too recently to decide")
     failed: int

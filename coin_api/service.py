@@ -8,14 +8,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from coin_api import rules
-from coin_api.balance_client import BalanceClient
-from coin_api.crediting import credit_claim, member_lock
-from coin_api.errors import DailyAlreadyClaimed
+from coin_api.crediting import complete, credit_claim, member_lock
+from coin_api.errors import CreditPending, DailyAlreadyClaimed
 from coin_api.models import DailyClaim
 from coin_api.rules import DailyRules, LastClaim
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut
 from service_kit.errors import IdempotencyKeyReused
-from service_kit.identity import require_user_id
+from service_kit.identity import find_discord_id, require_user_id
+from service_kit.ledger_client import LedgerClient
 from service_kit.locks import pinned_session
 
 
@@ -50,10 +50,12 @@ def _last(claim: DailyClaim | None) -> LastClaim | None:
     return None if claim is None else LastClaim(claim.claim_number, claim.streak, claim.claimed_at)
 
 
-def _by_key(session: Session, key: str, guild_id: int, user_id: int) -> DailyClaim | None:
-    """The claim this key already recorded; the key is the member's own, never another member's."""
+def _by_key(session: Session, key: str, guild_id: int, discord_id: int) -> DailyClaim | None:
+    """The claim this key already recorded, for this member or for one forgotten since (whose id is not kept)."""
     claim = session.scalars(select(DailyClaim).where(DailyClaim.idempotency_key == key)).one_or_none()
-    if claim is not None and (claim.guild_id, claim.user_id) != (guild_id, user_id):
+    if claim is None:
+        return None
+    if claim.guild_id != guild_id or find_discord_id(session, claim.user_id) not in (None, discord_id):
         raise IdempotencyKeyReused(f"idempotency key {key!r} already recorded another member's claim")
     return claim
 
@@ -62,7 +64,12 @@ def _pending(session: Session, guild_id: int, user_id: int) -> list[DailyClaim]:
     return list(
         session.scalars(
             select(DailyClaim)
-            .where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id, DailyClaim.credited_at.is_(None))
+            .where(
+                DailyClaim.guild_id == guild_id,
+                DailyClaim.user_id == user_id,
+                DailyClaim.credited_at.is_(None),
+                DailyClaim.voided_at.is_(None),
+            )
             .order_by(DailyClaim.claim_number)
         )
     )
@@ -77,7 +84,7 @@ def _refuse(last: DailyClaim, daily: DailyRules) -> DailyAlreadyClaimed:
 def claim_daily(
     *,
     engine: Engine,
-    ledger: BalanceClient,
+    ledger: LedgerClient,
     daily: DailyRules,
     lock_wait_s: float,
     guild_id: int,
@@ -86,10 +93,13 @@ def claim_daily(
 ) -> ClaimOutcome:
     """Record one claim per cooldown window, commit it, then have the ledger pay it under the claim's key."""
     with pinned_session(engine) as session:
-        user_id = require_user_id(session, discord_id)
-        replayed = _by_key(session, key, guild_id, user_id)
-        if replayed is not None and replayed.credited:
+        replayed = _by_key(session, key, guild_id, discord_id)  # replays first: the member may be forgotten since
+        if replayed is not None and not replayed.pending:
             return ClaimOutcome.of(replayed, 200, replayed=True)
+        if replayed is not None:
+            with member_lock(session, guild_id=guild_id, user_id=replayed.user_id, wait_s=lock_wait_s):
+                return ClaimOutcome.of(_completed(session, ledger, replayed), 200, replayed=True)
+        user_id = require_user_id(session, discord_id)
         last = _latest(session, guild_id, user_id)
         now = _db_now(session)
         if last is not None and last.credited and not rules.can_claim(last=_last(last), now=now, rules=daily):
@@ -99,11 +109,11 @@ def claim_daily(
 
 
 def _claim_locked(
-    session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int, discord_id: int, key: str
+    session: Session, ledger: LedgerClient, daily: DailyRules, guild_id: int, user_id: int, discord_id: int, key: str
 ) -> ClaimOutcome:
-    replayed = _by_key(session, key, guild_id, user_id)
+    replayed = _by_key(session, key, guild_id, discord_id)
     if replayed is not None:
-        return ClaimOutcome.of(_completed(session, ledger, replayed, discord_id), 200, replayed=True)
+        return ClaimOutcome.of(_completed(session, ledger, replayed), 200, replayed=True)
     completed = [credit_claim(session, ledger, claim, discord_id) for claim in _pending(session, guild_id, user_id)]
     now = _db_now(session)
     last = _latest(session, guild_id, user_id)
@@ -133,17 +143,22 @@ def _claim_locked(
     return ClaimOutcome.of(credit_claim(session, ledger, claim, discord_id), 201)
 
 
-def _completed(session: Session, ledger: BalanceClient, claim: DailyClaim, discord_id: int) -> DailyClaim:
-    return claim if claim.credited else credit_claim(session, ledger, claim, discord_id)
+def _completed(session: Session, ledger: LedgerClient, claim: DailyClaim) -> DailyClaim:
+    """A replayed claim, paid now if it was pending (the caller holds the member's lock); 503 while it cannot be."""
+    claim = session.get_one(DailyClaim, claim.id, populate_existing=True)
+    claim = complete(session, ledger, claim) if claim.pending else claim
+    if claim.pending:
+        raise CreditPending(claim.claim_number, claim.amount)
+    return claim
 
 
 def _lost_race(
-    session: Session, ledger: BalanceClient, daily: DailyRules, guild_id: int, user_id: int, discord_id: int, key: str
+    session: Session, ledger: LedgerClient, daily: DailyRules, guild_id: int, user_id: int, discord_id: int, key: str
 ) -> ClaimOutcome:
     """Another insert won the claim number or the key: answer as if this request had come second."""
-    replayed = _by_key(session, key, guild_id, user_id)
+    replayed = _by_key(session, key, guild_id, discord_id)
     if replayed is not None:
-        return ClaimOutcome.of(_completed(session, ledger, replayed, discord_id), 200, replayed=True)
+        return ClaimOutcome.of(_completed(session, ledger, replayed), 200, replayed=True)
     last = _latest(session, guild_id, user_id)
     assert last is not None, "an insert only conflicts with an existing claim"
     raise _refuse(last, daily)

@@ -1,17 +1,16 @@
-"""coin_api's own settings on top of the kit's: where the ledger is and what a daily claim pays."""
+"""coin_api's own settings on top of the kit's ledger caller's: its credential and what a daily claim pays."""
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
-from service_kit.settings import ApiToken, DatabaseSettings
+from service_kit.pending import LedgerCallerSettings
+from service_kit.settings import ApiToken
 from service_kit.types import MAX_AMOUNT
 
 
-class CoinSettings(DatabaseSettings):
+class CoinSettings(LedgerCallerSettings):
     """The daily reward's tuning; the grace must cover the cooldown or no streak could ever grow."""
 
     coin_api_token: ApiToken  # coin_api's own credential, presented to balance_api (which allows it daily credits)
-    balance_api_url: str = Field(pattern=r"^https?://")
-    balance_api_timeout_s: float = Field(default=3.0, gt=0, le=60)
     daily_amount: int = Field(default=100, ge=1, le=MAX_AMOUNT)
     daily_cooldown_seconds: int = Field(default=86_400, ge=1)
     daily_streak_bonus: int = Field(default=10, ge=0, le=MAX_AMOUNT)
@@ -25,6 +24,10 @@ class CoinSettings(DatabaseSettings):
         if self.daily_amount + self.daily_streak_bonus * self.daily_streak_max_days > MAX_AMOUNT:
             raise ValueError("the largest daily amount would exceed the ledger's per-posting limit")
         return self
+
+    @property
+    def ledger_token(self) -> SecretStr:
+        return self.coin_api_token
 
     @property
     def lock_wait_s(self) -> float:

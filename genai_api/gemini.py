@@ -4,12 +4,11 @@ import math
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from genai_api.errors import ContentBlocked, ProviderAuthFailed
 from genai_api.provider import (
     Completion,
     Endpoint,
+    ProviderAnswer,
     as_object,
     bad_response,
     json_object,
@@ -27,11 +26,13 @@ class Gemini:
 
     name = "gemini"
 
-    def __init__(self, *, base_url: str, api_key: str, model: str, timeout_s: float) -> None:
+    def __init__(self, *, base_url: str, api_key: str, model: str, timeout_s: float, max_response_bytes: int) -> None:
         self._base = base_url.rstrip("/")
         self._headers = {"x-goog-api-key": api_key}
         self.default_model = model
-        self._endpoint = Endpoint(self.name, "GEMINI_API_KEY", "GEMINI_MODEL", "GEMINI_BASE_URL", timeout_s)
+        self._endpoint = Endpoint(
+            self.name, "GEMINI_API_KEY", "GEMINI_MODEL", "GEMINI_BASE_URL", timeout_s, max_response_bytes
+        )
 
     async def complete(self, *, prompt: str, system_prompt: str | None, model: str) -> Completion:
         """One user turn, the system prompt as systemInstruction; the model name is quoted into the path."""
@@ -81,7 +82,7 @@ class Gemini:
         )
 
 
-def _key_invalid(response: httpx.Response) -> bool:
+def _key_invalid(response: ProviderAnswer) -> bool:
     """Gemini answers a wrong key with 400 INVALID_ARGUMENT and reason API_KEY_INVALID, not a 401."""
     try:
         details = response.json()["error"]["details"]
@@ -90,7 +91,7 @@ def _key_invalid(response: httpx.Response) -> bool:
         return False
 
 
-def _retry_delay(response: httpx.Response) -> str | None:
+def _retry_delay(response: ProviderAnswer) -> str | None:
     """Gemini sends no Retry-After header but a google.rpc.RetryInfo detail such as "retryDelay": "37s"."""
     try:
         for detail in response.json()["error"]["details"]:

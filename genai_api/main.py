@@ -36,4 +36,5 @@ app = create_service_app(
     permissions=PERMISSIONS,
     extra_checks={"provider": _provider_check},
     on_startup=_on_startup,
+    max_body_bytes=128 * 1024,  # two 4000-character texts, each character up to 12 bytes as an escaped JSON pair
 )

@@ -20,11 +20,15 @@ class OpenAIChat:
 
     name = "openai"
 
-    def __init__(self, *, base_url: str, api_key: str | None, model: str, timeout_s: float) -> None:
+    def __init__(
+        self, *, base_url: str, api_key: str | None, model: str, timeout_s: float, max_response_bytes: int
+    ) -> None:
         self._url = f"{base_url.rstrip('/')}/chat/completions"
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.default_model = model
-        self._endpoint = Endpoint(self.name, "OPENAI_API_KEY", "OPENAI_MODEL", "OPENAI_BASE_URL", timeout_s)
+        self._endpoint = Endpoint(
+            self.name, "OPENAI_API_KEY", "OPENAI_MODEL", "OPENAI_BASE_URL", timeout_s, max_response_bytes
+        )
 
     async def complete(self, *, prompt: str, system_prompt: str | None, model: str) -> Completion:
         """One chat turn: the system prompt (if any), then the member's prompt."""

@@ -1,6 +1,7 @@
 """What every provider client shares: the completion it returns and one HTTP call that maps every failure."""
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -46,14 +47,51 @@ class Endpoint:
     model_setting: str
     base_setting: str
     timeout_s: float
+    max_response_bytes: int
 
 
-async def post_json(endpoint: Endpoint, url: str, *, headers: dict[str, str], body: dict[str, Any]) -> httpx.Response:
+@dataclass(frozen=True)
+class ProviderAnswer:
+    """A provider's HTTP answer, its body read up to the size cap and no further."""
+
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+
+    def json(self) -> Any:
+        """The decoded body, or None when it is no JSON: broken, not UTF-8, or nested deeper than the parser goes."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            return None
+
+
+async def _read_capped(endpoint: Endpoint, response: httpx.Response) -> bytes:
+    """At most max_response_bytes: a declared length over it is refused unread, a stream is cut when it passes it."""
+    cap, declared = endpoint.max_response_bytes, response.headers.get("content-length", "")
+    too_large = bad_response(endpoint, f"a body larger than {cap} bytes (GENAI_MAX_RESPONSE_BYTES)")
+    if declared.isdigit() and int(declared) > cap:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def post_json(endpoint: Endpoint, url: str, *, headers: dict[str, str], body: dict[str, Any]) -> ProviderAnswer:
     """POST within the deadline (whole call, not per read); transport failures become provider_unavailable."""
     try:
         async with asyncio.timeout(endpoint.timeout_s):
-            async with httpx.AsyncClient(timeout=endpoint.timeout_s) as client:
-                return await client.post(url, headers=headers, json=body)
+            async with (
+                httpx.AsyncClient(timeout=endpoint.timeout_s) as client,
+                client.stream("POST", url, headers=headers, json=body) as response,
+            ):
+                return ProviderAnswer(response.status_code, response.headers, await _read_capped(endpoint, response))
+    except httpx.DecodingError:
+        raise bad_response(endpoint, "a body its Content-Encoding does not decode") from None
     except (TimeoutError, httpx.TimeoutException):
         raise ProviderUnavailable(
             f"{endpoint.name} did not answer within {endpoint.timeout_s:g} s; retry later", provider=endpoint.name
@@ -66,7 +104,7 @@ async def post_json(endpoint: Endpoint, url: str, *, headers: dict[str, str], bo
         ) from None
 
 
-def raise_for_status(endpoint: Endpoint, response: httpx.Response, model: str) -> None:
+def raise_for_status(endpoint: Endpoint, response: ProviderAnswer, model: str) -> None:
     """Turn a provider's refusal into the error the bot and the operator can act on."""
     status, name = response.status_code, endpoint.name
     if 200 <= status < 300:
@@ -99,12 +137,9 @@ def rate_limited(endpoint: Endpoint, retry_after: str | None) -> ProviderRateLim
     )
 
 
-def json_object(endpoint: Endpoint, response: httpx.Response) -> dict[str, Any]:
+def json_object(endpoint: Endpoint, response: ProviderAnswer) -> dict[str, Any]:
     """The body as a JSON object, or provider_bad_response."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    data = response.json()
     if not isinstance(data, dict):
         raise bad_response(endpoint, "a body that is not a JSON object")
     return data

@@ -7,6 +7,10 @@ from pydantic import BaseModel, Field
 from service_kit.types import CLEAN_TEXT, Strict, TextRule
 
 PROMPT_MAX_CHARS = 4000
+COMPLETION_MAX_CHARS = 50_000
+"""What a member can use of one answer (the bot attaches a long one as a file); the rest is cut, and logged."""
+MODEL_MAX_CHARS = 100
+"""The bot shows the model in an embed footer: a provider's name for it is cut to this."""
 MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
 
 Prompt = Annotated[str, Field(min_length=1, max_length=PROMPT_MAX_CHARS), TextRule(multiline=True, required=True)]
@@ -33,7 +37,7 @@ class Usage(BaseModel):
 class GenerateOut(BaseModel):
     """The completion, which provider and model wrote it, and what it cost in tokens."""
 
-    text: str
+    text: str = Field(max_length=COMPLETION_MAX_CHARS)
     provider: str
-    model: str
+    model: str = Field(max_length=MODEL_MAX_CHARS)
     usage: Usage

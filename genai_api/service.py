@@ -2,12 +2,13 @@
 
 import logging
 import time
+import unicodedata
 
 from genai_api.errors import ProviderUnconfigured
 from genai_api.gemini import Gemini
 from genai_api.openai_chat import OpenAIChat
 from genai_api.provider import Provider
-from genai_api.schemas import GenerateIn, GenerateOut, Usage
+from genai_api.schemas import COMPLETION_MAX_CHARS, MODEL_MAX_CHARS, GenerateIn, GenerateOut, Usage
 from genai_api.settings import GenaiSettings
 from service_kit.errors import ServiceError
 
@@ -25,12 +26,22 @@ def build_provider(settings: GenaiSettings) -> Provider | None:
             api_key=settings.gemini_api_key.get_secret_value(),
             model=settings.gemini_model,
             timeout_s=settings.genai_timeout_s,
+            max_response_bytes=settings.genai_max_response_bytes,
         )
     assert settings.openai_model is not None
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return OpenAIChat(
-        base_url=settings.openai_base_url, api_key=key, model=settings.openai_model, timeout_s=settings.genai_timeout_s
+        base_url=settings.openai_base_url,
+        api_key=key,
+        model=settings.openai_model,
+        timeout_s=settings.genai_timeout_s,
+        max_response_bytes=settings.genai_max_response_bytes,
     )
+
+
+def shown_model(model: str) -> str:
+    """A provider's model name as the bot may show it: no control or format characters, at most 100 of the rest."""
+    return "".join(char for char in model if unicodedata.category(char)[0] != "C")[:MODEL_MAX_CHARS]
 
 
 async def generate(provider: Provider | None, settings: GenaiSettings, request: GenerateIn) -> GenerateOut:
@@ -52,19 +63,22 @@ async def generate(provider: Provider | None, settings: GenaiSettings, request: 
             (time.perf_counter() - started) * 1000,
         )
         raise
+    answered_by = shown_model(completion.model) or shown_model(model)
     logger.info(
         "generate: provider=%s model=%s %s completion_chars=%d total_tokens=%d latency_ms=%.0f",
         provider.name,
-        completion.model,
+        answered_by,
         sizes,
         len(completion.text),
         completion.total_tokens,
         (time.perf_counter() - started) * 1000,
     )
+    if len(completion.text) > COMPLETION_MAX_CHARS:
+        logger.warning("completion cut from %d to %d characters", len(completion.text), COMPLETION_MAX_CHARS)
     return GenerateOut(
-        text=completion.text,
+        text=completion.text[:COMPLETION_MAX_CHARS],
         provider=provider.name,
-        model=completion.model,
+        model=answered_by,
         usage=Usage(
             prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,

@@ -15,6 +15,7 @@ class GenaiSettings(ServiceSettings):
 
     genai_provider: Literal["openai", "gemini"] | None = None
     genai_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    genai_max_response_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     openai_base_url: str = Field(default="https://api.openai.com/v1", pattern=r"^https?://")
     openai_api_key: SecretStr | None = None
     openai_model: str | None = None

@@ -16,6 +16,8 @@ class InternalClient:
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {own_token.get_secret_value()}"},
             timeout=httpx.Timeout(timeout_s),
+            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under us mid-request.
+            limits=httpx.Limits(keepalive_expiry=2.0),
         )
 
     def request(

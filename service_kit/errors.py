@@ -74,6 +74,19 @@ class InvalidRequest(UnprocessableError):
     code = "invalid_request"
 
 
+class BodyTooLarge(ServiceError):
+    """A body over the service's limit: refused before it is read in full, and before the credential is checked."""
+
+    status_code = 413
+    code = "body_too_large"
+
+
+class DatabaseUnavailable(UnavailableError):
+    """The database dropped or refused the connection, and a retry here could have done something twice."""
+
+    code = "database_unavailable"
+
+
 class InternalError(ServiceError):
     """A crash: the caller gets the request id to quote (answered by the request-id middleware)."""
 
@@ -126,7 +139,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             422, detail, InvalidRequest.code, errors=[{"loc": ["body"], "msg": detail, "type": "json_invalid"}]
         )
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    code = {404: "not_found", 405: "method_not_allowed", 413: BodyTooLarge.code}.get(exc.status_code, "http_error")
     response = error_response(exc.status_code, str(exc.detail), code)
     response.headers.update(exc.headers or {})
     if exc.status_code == 405 and (allowed := _methods_of(request)):

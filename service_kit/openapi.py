@@ -9,7 +9,15 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from service_kit.auth import ForbiddenCaller, Permissions
-from service_kit.errors import InternalError, InvalidRequest, ServiceError, Unauthorized
+from service_kit.db import uses_database
+from service_kit.errors import (
+    BodyTooLarge,
+    DatabaseUnavailable,
+    InternalError,
+    InvalidRequest,
+    ServiceError,
+    Unauthorized,
+)
 
 Responses = dict[int | str, dict[str, Any]]
 _BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
@@ -43,9 +51,6 @@ class HealthOut(BaseModel):
     checks: dict[str, str] = Field(description='each dependency: "ok", or a word for what is wrong')
 
 
-HEALTH_RESPONSES: Responses = {503: {"model": HealthOut, "description": "a dependency the service needs is gone"}}
-
-
 def _codes(response: dict[str, Any]) -> list[str]:
     """The codes a response already lists, so a route's own refusals and the kit's share one status."""
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
@@ -63,6 +68,11 @@ def refusals(*errors: type[ServiceError], responses: Responses | None = None) ->
             "content": {"application/json": {"schema": {"properties": {"code": {"enum": codes}}}}},
         }
     return merged
+
+
+HEALTH_RESPONSES: Responses = refusals(
+    BodyTooLarge, responses={503: {"model": HealthOut, "description": "a dependency the service needs is gone"}}
+)
 
 
 def replayed(model: type[BaseModel]) -> Responses:
@@ -105,15 +115,18 @@ def _reads_the_request(route: APIRoute) -> bool:
     return bool(get_flat_params(route.dependant)) or route.body_field is not None
 
 
-def document_refusals(router: APIRouter, permissions: Permissions) -> None:
-    """Add what the kit itself may answer to every route: 401, 403 when a row excludes a caller, 422, 500."""
+def document_refusals(router: APIRouter, permissions: Permissions, *, has_database: bool) -> None:
+    """Add what the kit itself may answer to every route: 401, 403 when a row excludes a caller, 413, 422, 500, and
+    503 `database_unavailable` where the route uses the database."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
         errors: Iterable[type[ServiceError]] = [
             Unauthorized,
             *([ForbiddenCaller] if permissions.may_refuse(route.name) else []),
+            BodyTooLarge,
             *([InvalidRequest] if _reads_the_request(route) else []),
             InternalError,
+            *([DatabaseUnavailable] if has_database and uses_database(route) else []),
         ]
         route.responses = dict(sorted(refusals(*errors, responses=route.responses).items(), key=lambda kv: str(kv[0])))

@@ -2,7 +2,7 @@
 
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +34,7 @@ class ServiceSettings(BaseSettings):
     coin_api_token: ApiToken | None = None
     bet_api_token: ApiToken | None = None
     log_level: str = "INFO"
+    max_body_bytes: int | None = Field(default=None, ge=1024, le=64 * 1024 * 1024)  # unset: the service's own limit
 
     def secret_values(self) -> list[str]:
         """Every SecretStr setting, a subclass's API keys included, so the log filter blanks them unasked."""

@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 
 from buteco_dev.credentials import ROLE_MARKER, SERVICE_ROLES, fixed_password, password_env, role_url
-from buteco_dev.migrations import MigrationError, npm_script, run_migrations
+from buteco_dev.migrations import MIGRATION_SERVICE, MigrationError, npm_script, run_migrations
 from buteco_dev.postgres import Postgres, create_database, find_bin_dir, query
 
 TABLELESS_ROLES = {"genai_api"}  # the roles of services without tables: nothing logs in as them
@@ -24,6 +24,7 @@ GRANTS = {
         "bet_api": "SELECT",
     },
     "accounts": {"balance_api": "INSERT, SELECT, UPDATE"},
+    "holds": {"balance_api": "INSERT, SELECT, UPDATE"},
     "ledger_transactions": {"balance_api": "INSERT, SELECT"},
     "postings": {"balance_api": "INSERT, SELECT"},
     "daily_claims": {"coin_api": "INSERT, SELECT, UPDATE"},
@@ -81,6 +82,9 @@ def test_each_role_is_granted_only_its_own_tables(database_url):
         ("balance_api", "DELETE FROM accounts"),
         ("balance_api", "UPDATE bets SET payout = 0"),
         ("balance_api", "TRUNCATE postings"),
+        ("balance_api", "DELETE FROM holds"),
+        ("bet_api", "UPDATE holds SET status = 'released'"),
+        ("coin_api", "SELECT * FROM holds"),
         ("genai_api", "SELECT discord_id FROM users"),
         ("genai_api", "CREATE TABLE scratch (id int)"),
     ],
@@ -116,6 +120,16 @@ def test_each_service_connects_as_its_own_role(start_service, database_url):
         service.stop()
 
 
+def _revert_through_service_roles(url: str) -> None:
+    """`npm run revert`, newest migration first, until the one that made the roles (ServiceRoles) is undone too."""
+    for _ in range(len(list((MIGRATION_SERVICE / "src" / "migration").glob("*.ts")))):
+        reverted = npm_script("revert", url, {})
+        assert reverted.returncode == 0, reverted.stdout + reverted.stderr
+        if not query(url, "SELECT 1 FROM typeorm_migrations WHERE name LIKE 'ServiceRoles%%'"):
+            return
+    raise AssertionError("ServiceRoles is still applied after reverting every migration")
+
+
 def _roles(url: str) -> list[str]:
     return [
         row[0]
@@ -142,14 +156,13 @@ def test_roles_are_cluster_wide_logins_follow_the_variables_and_revert_keeps_wha
         with pytest.raises(MigrationError, match="must be 16-200 characters"):
             run_migrations(second, {"BET_API_DB_PASSWORD": "has spaces and is long"})
 
-        reverted = npm_script("revert", second, {})
-        assert reverted.returncode == 0, reverted.stdout + reverted.stderr
+        _revert_through_service_roles(second)
         assert _roles(first) == sorted(SERVICE_ROLES), "the first database still uses every role"
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             query(as_role(second, "balance_api"), "SELECT count(*) FROM accounts")
         assert query(as_role(first, "balance_api"), "SELECT count(*) FROM accounts") == [(0,)]
 
-        assert npm_script("revert", first, {}).returncode == 0
+        _revert_through_service_roles(first)
         assert _roles(first) == [], "no database uses them any more"
         run_migrations(first)
         assert query(as_role(first, "bet_api"), "SELECT count(*) FROM bets") == [(0,)]

@@ -70,3 +70,33 @@ def test_members_cannot_be_overdrawn_and_keys_are_unique(cursor):
             "INSERT INTO daily_claims (guild_id, user_id, claim_number, streak, amount, idempotency_key)"
             " SELECT 1, id, 1, 1, 0, 'd1' FROM users"
         )
+
+
+HOLD = (
+    "INSERT INTO holds (guild_id, user_account_id, system_code, amount, kind, idempotency_key, request_hash,"
+    " expires_at, hold_transaction_id, status, resolved_at, final_transaction_id)"
+    " VALUES (1, %s, 'sink', %s, 'ai_usage', %s, repeat('0', 64), now() + %s * interval '1 second', 1, %s, %s, %s)"
+)
+
+
+@pytest.mark.parametrize(
+    ("amount", "expires_in_s", "status", "resolved", "final", "constraint"),
+    [
+        (0, 60, "held", None, None, "ck_holds_amount_positive"),
+        (5, 0, "held", None, None, "ck_holds_expires_after_creation"),
+        (5, 60, "pending", None, None, "ck_holds_status"),
+        (5, 60, "captured", None, 1, "ck_holds_resolved_at_once_resolved"),
+        (5, 60, "released", "now()", None, "ck_holds_final_transaction_once_resolved"),
+        (5, 60, "held", "now()", None, "ck_holds_resolved_at_once_resolved"),
+    ],
+)
+def test_a_hold_is_held_or_resolved_with_its_final_move_never_half_way(
+    cursor, amount, expires_in_s, status, resolved, final, constraint
+):
+    member, _ = _accounts(cursor)
+    resolved_at = "2026-01-01T00:00:00Z" if resolved else None
+    with pytest.raises(psycopg2.errors.CheckViolation, match=constraint):
+        cursor.execute(HOLD, (member, amount, f"h-{constraint}", expires_in_s, status, resolved_at, final))
+    cursor.execute(HOLD, (member, 5, "h-fine", 60, "held", None, None))
+    with pytest.raises(psycopg2.errors.UniqueViolation, match="uq_holds_idempotency_key|uq_holds_hold_transaction_id"):
+        cursor.execute(HOLD, (member, 5, "h-fine", 60, "held", None, None))

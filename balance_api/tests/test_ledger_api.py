@@ -208,6 +208,9 @@ def test_the_guild_books_balance(api, guild, members):
         "postings_sum": 0,
         "balances_sum": 0,
         "accounts_out_of_step": 0,
+        "holds_active_sum": 0,
+        "holds_account_balance": 0,
+        "holds_out_of_step": 0,
         "balanced": True,
     }
 

@@ -14,6 +14,8 @@ from buteco_dev.seed import fund_member, new_snowflake
 
 LEDGER_TIMEOUT_S = 1.0
 ADMIN = {"actor_is_admin": True}
+ONLY_AT_START_UP = {"RECONCILE_INTERVAL_S": "3600", "RECONCILE_BACKOFF_MAX_S": "3600"}
+"""These tests look at pending stakes: the reconcile runs once, at start-up (test_self_healing runs it on and on)."""
 
 
 def client_for(url: str) -> httpx.Client:
@@ -129,6 +131,7 @@ def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Sta
                     "BALANCE_API_URL": proxy.url,
                     "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
                     "BALANCE_API_SETTLE_TIMEOUT_S": str(LEDGER_TIMEOUT_S * 5),
+                    **ONLY_AT_START_UP,
                 },
             )
             with client_for(users.url) as u, client_for(balance.url) as b, client_for(bet.url) as c:

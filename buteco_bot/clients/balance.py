@@ -1,12 +1,28 @@
-"""balance_api as the bot uses it: balances, transfers, statements, the leaderboard, and /ask's payments."""
+"""balance_api as the bot uses it: balances, transfers, statements, the leaderboard, and the holds paid commands use."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..core.clients import Reply, ServiceApi, ServiceRefused
 
 SINK = "sink"  # the guild's system account that paid commands pay into
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Coins reserved for a paid command: captured when it delivered, released (or expired) when it did not."""
+
+    id: int
+    guild_id: int
+    amount: int
+    status: str  # held | captured | released | expired
+    expires_at: str
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Hold:
+        return cls(int(data["id"]), int(data["guild_id"]), int(data["amount"]), data["status"], data["expires_at"])
 
 
 class BalanceApi(ServiceApi):
@@ -15,6 +31,7 @@ class BalanceApi(ServiceApi):
     plugin_id = "balance"
 
     async def balance(self, guild_id: int, user_id: int) -> int:
+        """The coins the member can spend (their held coins are not part of it)."""
         data = await self.http.get(f"/guilds/{guild_id}/members/{user_id}/balance")
         return int(data["balance"])
 
@@ -35,20 +52,34 @@ class BalanceApi(ServiceApi):
         """The top `limit` and, as `caller`, the rank of `user_id` (null when unranked)."""
         return await self.http.get(f"/guilds/{guild_id}/leaderboard", limit=limit, user_id=user_id)
 
-    async def pay_sink(self, guild_id: int, user_id: int, amount: int, *, kind: str, reason: str, key: str) -> Reply:
-        """The member pays `amount` into the guild's sink; a negative amount gives coins back from it."""
+    async def hold(
+        self, guild_id: int, user_id: int, amount: int, *, kind: str, reason: str, expires_in_s: int, key: str
+    ) -> Hold:
+        """Reserve the member's coins for `kind`, paid to the sink on capture; ServiceRefused insufficient_funds."""
         body = {
-            "guild_id": str(guild_id),
+            "user_id": str(user_id),
+            "system": SINK,
+            "amount": amount,
             "kind": kind,
             "reason": reason,
-            "postings": [{"user_id": str(user_id), "amount": -amount}, {"system": SINK, "amount": amount}],
+            "expires_in_s": expires_in_s,
         }
-        return await self.http.post("/transactions", body, idempotency_key=key)
+        return Hold.of((await self.http.post(f"/guilds/{guild_id}/holds", body, idempotency_key=key)).data)
 
-    async def transaction(self, key: str) -> dict[str, Any] | None:
-        """The transaction posted under an idempotency key; None when there is none."""
+    async def capture(self, hold: Hold) -> Hold:
+        """Make the move final; exactly once however often it is asked, so a lost answer is asked again."""
+        path = f"/guilds/{hold.guild_id}/holds/{hold.id}/capture"
+        return Hold.of((await self.http.post(path, idempotent=True)).data)
+
+    async def release(self, hold: Hold) -> Hold:
+        """Give the coins back; exactly once however often it is asked."""
+        path = f"/guilds/{hold.guild_id}/holds/{hold.id}/release"
+        return Hold.of((await self.http.post(path, idempotent=True)).data)
+
+    async def hold_by_key(self, key: str) -> Hold | None:
+        """The hold created under an idempotency key; None when there is none."""
         try:
-            return await self.http.get(f"/transactions/by-key/{key}")
+            return Hold.of(await self.http.get(f"/holds/by-key/{key}"))
         except ServiceRefused as exc:
             if exc.status == 404:
                 return None

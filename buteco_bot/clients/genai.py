@@ -19,7 +19,7 @@ class GenaiApi(ServiceApi):
     plugin_id = "genai"
 
     async def generate(self, prompt: str, system_prompt: str) -> Answer:
-        """The answer, never empty: an empty one is no answer (ServiceUnavailable), so the member is refunded."""
+        """The answer, never empty: an empty one is no answer (ServiceUnavailable), so the member's hold is released."""
         reply = await self.http.post("/generate", {"prompt": prompt, "system_prompt": system_prompt})
         text = str(reply.data.get("text") or "").strip()
         if not text:

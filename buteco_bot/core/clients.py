@@ -41,7 +41,7 @@ class Reply:
 
 
 class ServiceClient:
-    """Bound to one service; retries GETs and keyed POSTs (idempotent) within the manifest's timeout."""
+    """Bound to one service; retries what is idempotent (GETs, keyed or idempotent POSTs) within its timeout."""
 
     def __init__(
         self, session: aiohttp.ClientSession, name: str, base_url: str, token: str | None, timeout: float
@@ -62,12 +62,16 @@ class ServiceClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        idempotent: bool = False,
     ) -> Reply:
-        """Send, translating failures into ServiceRefused / ServiceUnavailable; the whole call honours timeout."""
+        """Send, translating failures into ServiceRefused / ServiceUnavailable; the whole call honours timeout.
+
+        Retried: GETs, keyed POSTs, and calls the service documents as idempotent (`idempotent`: a capture).
+        """
         headers = dict(self._headers)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        retryable = method in ("GET", "HEAD") or idempotency_key is not None
+        retryable = method in ("GET", "HEAD") or idempotency_key is not None or idempotent
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         try:
             async with asyncio.timeout(self.timeout):
@@ -120,8 +124,10 @@ class ServiceClient:
     async def get(self, path: str, **params: Any) -> Any:
         return (await self.request("GET", path, params=params)).data
 
-    async def post(self, path: str, json: Any = None, *, idempotency_key: str | None = None) -> Reply:
-        return await self.request("POST", path, json=json, idempotency_key=idempotency_key)
+    async def post(
+        self, path: str, json: Any = None, *, idempotency_key: str | None = None, idempotent: bool = False
+    ) -> Reply:
+        return await self.request("POST", path, json=json, idempotency_key=idempotency_key, idempotent=idempotent)
 
 
 class ServiceApi:

@@ -1,13 +1,12 @@
-"""genai_api's command module: /ask, paid through the ledger before generating and refunded when it fails."""
+"""genai_api's command module: /ask, paid through a hold in the ledger: captured once the answer is delivered,
+released when it fails, and released by the ledger itself when the bot never comes back to it."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import math
 import time
-from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -15,7 +14,7 @@ from discord.ext import commands
 from pydantic import Field
 
 from ..bot import ButecoBot
-from ..clients.balance import BalanceApi
+from ..clients.balance import BalanceApi, Hold
 from ..clients.genai import GenaiApi
 from ..core.clients import ServiceRefused, ServiceUnavailable
 from ..core.embeds import COLOR, MAX_DESCRIPTION, MAX_TITLE, clip, group_embeds, split_text
@@ -23,7 +22,7 @@ from ..core.errors import UserFacingError
 from ..core.i18n import t
 from ..core.text import clean_text, escape, neutralize
 from ..settings import PluginSettings
-from .common import coins, ensure_registered, guild_of, money_key
+from .common import coins, ensure_registered, guild_of, money_key, timestamp
 
 log = logging.getLogger(__name__)
 Prompt = app_commands.Range[str, 1, 4000]
@@ -37,16 +36,10 @@ FAILURES = {
 }
 Key = tuple[int, int]
 REASON = "/ask"
-
-
-@dataclass(frozen=True)
-class Charge:
-    """What /ask may have charged: the member, the amount, and the interaction's key its charge was posted under."""
-
-    guild_id: int
-    user_id: int
-    cost: int
-    key: str
+KIND = "ai_usage"  # the kind of the move a captured hold becomes: member → sink
+HOLD_MARGIN_S = 60  # past the generation's deadline: delivery to Discord and the capture itself
+MAX_HOLD_S = 3600
+MODEL_SHOWN = 100
 
 
 class AskSettings(PluginSettings):
@@ -81,19 +74,22 @@ class Cooldown:
 
 
 def _transient(exc: Exception) -> bool:
-    """A failure after which the request may or may not have happened, so it is worth asking again."""
+    """A failure after which the request may or may not have happened."""
     return isinstance(exc, ServiceUnavailable) or (isinstance(exc, ServiceRefused) and exc.status >= 500)
 
 
 class Ask(commands.Cog):
-    """The AI assistant: charge, generate, answer; any failure after the charge gives the coins back."""
+    """The AI assistant: hold the coins, generate, deliver, capture; any failure before delivery releases the hold.
 
-    refund_delays: tuple[float, ...] = (5, 30, 120, 600)
+    The bot keeps no money state: a hold the bot never captures or releases (a crash, an outage) expires and the
+    ledger gives the coins back, so a member pays only for an answer they received.
+    """
+
+    hold_margin_s: float = HOLD_MARGIN_S
 
     def __init__(self, bot: ButecoBot, settings: AskSettings) -> None:
         self.bot, self.settings = bot, settings
         self.cooldown = Cooldown(settings)
-        self.retries: set[asyncio.Task] = set()
         self.ledger, self.genai = bot.registry.api(BalanceApi), bot.registry.api(GenaiApi)
 
     @app_commands.command(name="ask", description="Ask the AI assistant (costs coins)")
@@ -112,24 +108,30 @@ class Ask(commands.Cog):
 
     async def _answer(self, interaction: discord.Interaction, guild_id: int, prompt: str, private: bool) -> None:
         cost = self.settings.ai_usage_cost
-        balance = await self._charge(interaction, guild_id, cost) if cost else None
+        hold = await self._hold(interaction, guild_id, cost) if cost else None
         try:
             answer = await self.genai.generate(clean_text(prompt), t(interaction.locale, "ask.system_prompt"))
-            await self._deliver(interaction, prompt, answer.text, answer.model, private, cost=cost, balance=balance)
+            await self._deliver(interaction, prompt, answer.text, answer.model, private, cost=cost)
         except Exception as exc:
             if not isinstance(exc, (ServiceRefused, ServiceUnavailable)):
                 log.exception("/ask failed for interaction %s", interaction.id)
-            refund = await self._refund(interaction, guild_id, cost) if cost else ""
+            released = await self._release(interaction.locale, hold) if hold else ""
             code = exc.code if isinstance(exc, ServiceRefused) else ""
-            raise UserFacingError(FAILURES.get(code, "ask.failed"), refund=refund) from exc
+            raise UserFacingError(FAILURES.get(code, "ask.failed"), refund=released) from exc
+        if hold is not None:
+            await self._capture(interaction, hold, private)
 
-    async def _charge(self, interaction: discord.Interaction, guild_id: int, cost: int) -> int:
-        """Debit the member before anything is generated; their balance after."""
+    def _hold_seconds(self) -> int:
+        """Long enough for the longest generation plus delivery, so only a bot that is gone lets a hold expire."""
+        return min(MAX_HOLD_S, math.ceil(self.genai.http.timeout + self.hold_margin_s))
+
+    async def _hold(self, interaction: discord.Interaction, guild_id: int, cost: int) -> Hold:
+        """Reserve the member's coins before anything is generated."""
         await ensure_registered(self.bot, interaction.user)
-        user_id = interaction.user.id
+        key, expires_in_s = f"{money_key(interaction.id)}:hold", self._hold_seconds()
         try:
-            reply = await self.ledger.pay_sink(
-                guild_id, user_id, cost, kind="ai_usage", reason=REASON, key=f"{money_key(interaction.id)}:charge"
+            return await self.ledger.hold(
+                guild_id, interaction.user.id, cost, kind=KIND, reason=REASON, expires_in_s=expires_in_s, key=key
             )
         except ServiceRefused as exc:
             if exc.code == "insufficient_funds":
@@ -137,53 +139,45 @@ class Ask(commands.Cog):
                     "ask.insufficient", cost=coins(cost), balance=coins(int(exc.body.get("balance", 0)))
                 ) from exc
             if _transient(exc):
-                await self._refund(interaction, guild_id, cost)
+                await self._release_if_held(key)
             raise
         except ServiceUnavailable:
-            await self._refund(interaction, guild_id, cost)
+            await self._release_if_held(key)
             raise
-        return next(p["balance_after"] for p in reply.data["postings"] if p["user_id"] == str(user_id))
 
-    async def _refund(self, interaction: discord.Interaction, guild_id: int, cost: int) -> str:
-        """Give the coins back once (a later retry if the ledger is away); the sentence that tells the member."""
-        charge = Charge(guild_id, interaction.user.id, cost, money_key(interaction.id))
+    async def _release_if_held(self, key: str) -> None:
+        """A hold whose answer was lost may exist: free it now rather than at its expiry."""
         try:
-            if await self._give_back(charge):
-                return t(interaction.locale, "ask.refunded", cost=coins(cost))
-            return ""
+            found = await self.ledger.hold_by_key(key)
+            if found is not None and found.status == "held":
+                await self.ledger.release(found)
         except (ServiceRefused, ServiceUnavailable) as exc:
-            log.warning("refund %s:refund failed (%s); retrying in the background", charge.key, exc)
-            task = asyncio.create_task(self._refund_later(charge))
-            self.retries.add(task)
-            task.add_done_callback(self.retries.discard)
-            return t(interaction.locale, "ask.refund_pending", cost=coins(cost))
+            log.warning("hold %s: outcome unknown (%s); if it exists, the ledger releases it when it expires", key, exc)
 
-    async def _give_back(self, charge: Charge) -> bool:
-        """Refund only a charge the ledger really has, under its own key, so no retry ever pays twice."""
-        if await self.ledger.transaction(f"{charge.key}:charge") is None:
-            return False
-        await self.ledger.pay_sink(
-            charge.guild_id, charge.user_id, -charge.cost, kind="ai_refund", reason=REASON, key=f"{charge.key}:refund"
-        )
-        return True
-
-    async def _refund_later(self, charge: Charge) -> None:
-        """Retry a refund the ledger missed; its key makes every attempt the same single refund."""
-        key = charge.key
+    async def _release(self, locale: discord.Locale, hold: Hold) -> str:
+        """Give the held coins back; the sentence that tells the member, who is never charged for a failure."""
         try:
-            for delay in self.refund_delays:
-                await asyncio.sleep(delay)
-                try:
-                    await self._give_back(charge)
-                    log.info("refund %s:refund completed on a retry", key)
-                    return
-                except (ServiceRefused, ServiceUnavailable) as exc:
-                    if not _transient(exc):
-                        break
-        except asyncio.CancelledError:
-            log.error("refund %s:refund interrupted by a shutdown; POST it to balance_api with that key", key)
-            raise
-        log.error("refund %s:refund gave up; POST it to balance_api with that key", key)
+            await self.ledger.release(hold)
+            return t(locale, "ask.released", cost=coins(hold.amount))
+        except (ServiceRefused, ServiceUnavailable) as exc:
+            log.warning("hold %s not released now (%s); the ledger releases it at %s", hold.id, exc, hold.expires_at)
+            return t(locale, "ask.release_pending", cost=coins(hold.amount), when=timestamp(hold.expires_at))
+
+    async def _capture(self, interaction: discord.Interaction, hold: Hold, private: bool) -> None:
+        """The answer was delivered: the held coins become the payment (a private answer shows its cost already)."""
+        try:
+            await self.ledger.capture(hold)
+        except (ServiceRefused, ServiceUnavailable) as exc:
+            log.warning("hold %s not captured (%s); still held, it expires unpaid at %s", hold.id, exc, hold.expires_at)
+            return
+        if private:
+            return
+        try:
+            balance = await self.ledger.balance(hold.guild_id, interaction.user.id)
+        except (ServiceRefused, ServiceUnavailable):
+            return
+        status = t(interaction.locale, "ask.posted", cost=coins(hold.amount), balance=coins(balance))
+        await interaction.edit_original_response(content=status)
 
     async def _deliver(
         self,
@@ -194,7 +188,6 @@ class Ask(commands.Cog):
         private: bool,
         *,
         cost: int,
-        balance: int | None,
     ) -> None:
         """Embeds within Discord's limits, split at paragraphs, or a Markdown file when the answer is too long."""
         locale = interaction.locale
@@ -203,18 +196,14 @@ class Ask(commands.Cog):
         attached = len(text) > ATTACH_ABOVE or len(chunks) > MAX_PARTS
         if attached:
             chunks = [f"{t(locale, 'ask.attached', chars=coins(len(text)))}\n\n{split_text(shown, PREVIEW)[0]}\n…"]
-        footer = " · ".join(filter(None, [model, t(locale, "ask.cost", cost=coins(cost)) if cost else ""]))
+        shown_model = clip(model, MODEL_SHOWN)
+        footer = " · ".join(filter(None, [shown_model, t(locale, "ask.cost", cost=coins(cost)) if cost else ""]))
         embeds = [discord.Embed(description=chunk, colour=COLOR) for chunk in chunks]
         embeds[0].title = clip(escape(" ".join(prompt.split())), MAX_TITLE)
         for number, embed in enumerate(embeds, 1):
             embed.set_footer(text=footer + (f" · {number}/{len(embeds)}" if len(embeds) > 1 else "") or None)
-        if not private:
-            status = (
-                t(locale, "ask.posted", cost=coins(cost), balance=coins(balance))
-                if balance is not None
-                else t(locale, "ask.posted_free")
-            )
-            await interaction.edit_original_response(content=status)
+        if not private:  # the public answer follows as messages of its own; the cost stays in this private one
+            await interaction.edit_original_response(content=t(locale, "ask.posted_free"))
         file = discord.File(io.BytesIO(text.encode()), filename="answer.md") if attached else None
         for index, group in enumerate(group_embeds(embeds)):
             extra = {"file": file} if file and index == 0 else {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 import discord
@@ -20,7 +19,7 @@ from ..core.errors import ErrorReportingView, UserFacingError
 from ..core.i18n import locale_of, t
 from ..core.text import clean_line, clip, escape
 from ..settings import PluginSettings
-from .common import coins, ensure_registered, guild_of, money_key
+from .common import coins, ensure_registered, ensure_wallet, guild_of, money_key, timestamp
 
 STATEMENT_PAGE = 10
 REASON_SHOWN = 300  # an escaped reason can double in length; ten lines of it still fit one embed
@@ -34,17 +33,12 @@ class TransferSettings(PluginSettings):
     transfer_confirm_above: int = Field(default=1000, ge=0)
 
 
-def _when(value: str) -> str:
-    """An ISO timestamp as a Discord timestamp, rendered in each reader's own timezone."""
-    return f"<t:{int(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())}:f>"
-
-
 def statement_line(item: dict[str, Any], locale: str) -> str:
     """One posting; the reason is another member's text, so it is escaped and kept short enough for ten a page."""
     reason = f" — {clip(escape(item['reason']), REASON_SHOWN)}" if item.get("reason") else ""
     return (
         f"`{item['amount']:+,}` {t(locale, 'kinds.' + item['kind'], default=escape(item['kind']))}{reason} · "
-        f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · {_when(item['created_at'])}"
+        f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · {timestamp(item['created_at'], 'f')}"
     )
 
 
@@ -92,8 +86,7 @@ class Balance(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, user = guild_of(interaction), interaction.user
         target = member or user
-        if target.id == user.id:
-            await ensure_registered(self.bot, user)
+        await ensure_wallet(self.bot, target)
         balance = await self.ledger.balance(guild_id, target.id)
         key = "balance.own" if target.id == user.id else "balance.other"
         text = t(interaction.locale, key, name=escape(target.display_name), balance=coins(balance))
@@ -109,7 +102,7 @@ class Balance(commands.Cog):
         guild_id, sender, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
         if member.id == sender.id:
             raise UserFacingError("errors.self_transfer")
-        await ensure_registered(self.bot, sender)
+        await asyncio.gather(ensure_registered(self.bot, sender), ensure_wallet(self.bot, member))
         cleaned = clean_line(reason) if reason else None  # a hidden control or bidi character is dropped, not a 422
         key = money_key(interaction.id)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
 from ..bot import ButecoBot
@@ -27,5 +29,18 @@ async def ensure_registered(bot: ButecoBot, user: discord.abc.User) -> Reply:
     return await bot.registry.api(ClientApi).register(user.id, user.display_name)
 
 
+async def ensure_wallet(bot: ButecoBot, user: discord.abc.User) -> Reply:
+    """Every member of the server has a wallet, opened the first time anyone pays them or looks them up; a bot,
+    a webhook or Discord's system user is no member and has none."""
+    if user.bot or user.system:
+        raise UserFacingError("errors.no_wallet")
+    return await ensure_registered(bot, user)
+
+
 def coins(amount: int) -> str:
     return f"{amount:,}".replace(",", " ")
+
+
+def timestamp(value: str, style: str = "R") -> str:
+    """An ISO time from a service as a Discord timestamp, which each reader sees in their own timezone."""
+    return f"<t:{int(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())}:{style}>"

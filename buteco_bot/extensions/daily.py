@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,13 +10,7 @@ from ..bot import ButecoBot
 from ..clients.coin import CoinApi
 from ..core.clients import ServiceRefused
 from ..core.i18n import t
-from .common import coins, ensure_registered, guild_of, money_key
-
-
-def _relative(value: str | None) -> str:
-    if not value:
-        return "—"
-    return f"<t:{int(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())}:R>"
+from .common import coins, ensure_registered, guild_of, money_key, timestamp
 
 
 class Daily(commands.Cog):
@@ -43,7 +35,7 @@ class Daily(commands.Cog):
             text = t(
                 locale,
                 "daily.already",
-                next=_relative(status.next_claim_at),
+                next=timestamp(status.next_claim_at) if status.next_claim_at else "—",
                 streak=status.streak,
                 next_amount=coins(status.next_amount),
             )

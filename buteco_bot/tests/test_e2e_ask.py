@@ -1,15 +1,17 @@
-"""The paid /ask end to end (real bot, emulator, ledger, genai_api on a fake provider): charged, answered, refunded."""
+"""The paid /ask end to end (real bot, emulator, ledger, genai_api on a fake provider): the coins are held, captured
+once the answer is delivered, released on any failure, and released by the ledger when the bot never returns."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
 from buteco_bot.core.clients import ServiceUnavailable
 from buteco_bot.core.embeds import MAX_DESCRIPTION, MAX_TOTAL
-from buteco_bot.extensions.ask import Charge
 from buteco_dev.processes import ServiceProcess
 from discord_emulator import InteractionRecord, Member, Message
 from genai_api.tests.fake_providers import FakeOpenAI, chat_completion
@@ -21,6 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 COST = 10
 FAILING = {"status": 500, "json": {"error": {"message": "overloaded", "type": "server_error"}}}
+NOT_CHARGED = f"You were not charged: the **{COST}** coins held for it are back."
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +58,12 @@ async def ask(world: World, member: Member, prompt: str, *, parts: int = 1, **op
     return record
 
 
-async def until(condition) -> None:
-    """Poll a condition outside the emulator (whose waits wake only on Discord traffic)."""
+async def until(condition, timeout: float = 5) -> None:
+    """Poll a condition outside the emulator (whose waits wake only on Discord traffic), within a deadline."""
+    deadline = time.monotonic() + timeout
     while not condition():
-        await asyncio.sleep(0.02)
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.05)
 
 
 def answers(record: InteractionRecord) -> list[Message]:
@@ -71,12 +76,16 @@ def long_answer(chars: int) -> str:
     return "\n\n".join(f"{n}. {paragraph.strip()}" for n in range(chars // len(paragraph) + 2))[:chars].strip()
 
 
-def assert_refunded(services: Services, world: World, record: InteractionRecord, member: Member) -> None:
-    """Charge and refund under the interaction's keys, mirror images of each other, and the books balanced."""
-    moves = [services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:{k}") for k in ("charge", "refund")]
-    assert [m["kind"] for m in moves if m] == ["ai_usage", "ai_refund"]
-    legs = [{p["user_id"] or p["system"]: p["amount"] for p in m["postings"]} for m in moves]
-    assert legs == [{str(member.id): -COST, "sink": COST}, {str(member.id): COST, "sink": -COST}]
+def hold_of(services: Services, record: InteractionRecord) -> dict | None:
+    """The hold /ask made under the interaction's key, as the ledger has it."""
+    return services.ledger(f"/holds/by-key/discord:interaction:{record.id}:hold")
+
+
+def assert_released(services: Services, world: World, record: InteractionRecord, member: Member) -> None:
+    """The hold came back, nothing reached the sink under it, and the books balance."""
+    hold = hold_of(services, record)
+    assert hold["status"] == "released" and hold["user_id"] == str(member.id), hold
+    assert hold["amount"] == COST and hold["final_transaction_id"] is not None
     assert services.ledger(f"/guilds/{world.guild.id}/audit")["balanced"] is True
 
 
@@ -87,23 +96,30 @@ async def test_help_lists_ask_in_both_languages(world: World) -> None:
     assert "Assistente de IA · IA" in portuguese and "`/perguntar <pergunta> [privado]`" in portuguese
 
 
-async def test_ask_charges_then_answers(world: World, services: Services, provider: FakeOpenAI) -> None:
+async def test_ask_holds_then_captures_once_the_answer_is_delivered(
+    world: World, services: Services, provider: FakeOpenAI
+) -> None:
     bob = world.bob
     before = services.grant(world.guild.id, bob.id)
     record = await ask(world, bob, "What is a buteco?")
-    status, (answer,) = record.original, answers(record)
+    status = await record.wait_until(lambda r: r.original if "charged" in r.original.content else None, 5)
+    (answer,) = answers(record)
     assert status.ephemeral and f"**{COST}** coins charged, your balance is **{before - COST}**" in status.content
     assert not answer.ephemeral and answer.embeds[0]["description"] == "echo: What is a buteco?"
     assert answer.embeds[0]["title"] == "What is a buteco?" and "gpt-4.1-mini" in answer.embeds[0]["footer"]["text"]
-    assert services.balance_of(world.guild.id, bob.id) == before - COST
     sent = provider.received[0].json["messages"]
     assert [m["role"] for m in sent] == ["system", "user"] and sent[1]["content"] == "What is a buteco?"
-    assert services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:charge")["kind"] == "ai_usage"
-    assert services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:refund") is None
+    hold = hold_of(services, record)
+    assert (hold["status"], hold["kind"], hold["system"], hold["amount"]) == ("captured", "ai_usage", "sink", COST)
+    lifetime = datetime.fromisoformat(hold["expires_at"]) - datetime.fromisoformat(hold["created_at"])
+    assert round(lifetime.total_seconds()) == 30 + 60, "the genai plugin's timeout plus the delivery margin"
+    assert services.balance_of(world.guild.id, bob.id) == before - COST
 
     private = await ask(world, bob, "A secret?", private=True)
     assert private.original.ephemeral and private.original.embeds[0]["description"] == "echo: A secret?"
+    await until(lambda: hold_of(services, private)["status"] == "captured")
     assert services.balance_of(world.guild.id, bob.id) == before - 2 * COST
+    assert services.ledger(f"/guilds/{world.guild.id}/audit")["balanced"] is True
 
 
 async def test_long_answers_fit_discord(world: World, services: Services, provider: FakeOpenAI) -> None:
@@ -127,18 +143,18 @@ async def test_long_answers_fit_discord(world: World, services: Services, provid
     assert not world.emulator.violations
 
 
-async def test_provider_failure_gives_the_coins_back(world: World, services: Services, provider: FakeOpenAI) -> None:
+async def test_provider_failure_releases_the_hold(world: World, services: Services, provider: FakeOpenAI) -> None:
     bob = world.bob
     before = services.grant(world.guild.id, bob.id)
     provider.script(**FAILING)
     record = await ask(world, bob, "Will this fail?")
     body = text_of(record.original)
-    assert record.original.ephemeral and "could not answer" in body and f"**{COST}** coins were returned" in body
+    assert record.original.ephemeral and "could not answer" in body and NOT_CHARGED in body
     assert provider.received and services.balance_of(world.guild.id, bob.id) == before
-    assert_refunded(services, world, record, bob)
+    assert_released(services, world, record, bob)
 
 
-async def test_timeouts_and_bot_errors_give_the_coins_back(
+async def test_timeouts_and_bot_errors_release_the_hold(
     world: World, services: Services, provider: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bob, cog = world.bob, world.bot.get_cog("Ask")
@@ -146,8 +162,8 @@ async def test_timeouts_and_bot_errors_give_the_coins_back(
     provider.script(hang_s=5)
     monkeypatch.setattr(world.bot.registry.services["genai"], "timeout", 0.5)
     slow = await ask(world, bob, "Too slow?")
-    assert "could not answer" in text_of(slow.original) and "coins were returned" in text_of(slow.original)
-    assert_refunded(services, world, slow, bob)
+    assert "could not answer" in text_of(slow.original) and NOT_CHARGED in text_of(slow.original)
+    assert_released(services, world, slow, bob)
     provider.reset()
 
     async def broken(*args, **kwargs) -> None:
@@ -155,36 +171,40 @@ async def test_timeouts_and_bot_errors_give_the_coins_back(
 
     monkeypatch.setattr(cog, "_deliver", broken)
     crashed = await ask(world, bob, "Crash?")
-    assert "could not answer" in text_of(crashed.original) and "coins were returned" in text_of(crashed.original)
-    assert_refunded(services, world, crashed, bob)
+    assert "could not answer" in text_of(crashed.original) and NOT_CHARGED in text_of(crashed.original)
+    assert_released(services, world, crashed, bob)
     assert services.balance_of(world.guild.id, bob.id) == before
 
 
-async def test_a_refund_the_ledger_missed_is_retried(
-    world: World, services: Services, provider: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("lost", ["release", "capture"])
+async def test_a_hold_the_bot_never_resolves_comes_back_from_the_ledger_by_itself(
+    world: World, services: Services, provider: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, lost: str
 ) -> None:
+    """The bot keeps no money state: a release or capture it could not make is left to the hold's expiry."""
     bob, cog = world.bob, world.bot.get_cog("Ask")
     before = services.grant(world.guild.id, bob.id)
-    real, calls = cog._give_back, []
 
-    async def flaky(charge: Charge) -> bool:
-        calls.append(charge.key)
-        if len(calls) == 1:
-            raise ServiceUnavailable("balance", "away for a moment")
-        return await real(charge)
+    async def away(*args, **kwargs) -> None:
+        raise ServiceUnavailable("balance", "away for a moment")
 
-    monkeypatch.setattr(cog, "_give_back", flaky)
-    monkeypatch.setattr(cog, "refund_delays", (0.2, 0.2))
-    provider.script(**FAILING)
-    record = await ask(world, bob, "Refund me later")
-    assert "will be returned shortly" in text_of(record.original)
-    await asyncio.wait_for(until(lambda: not cog.retries), 5)
-    assert len(calls) == 2
-    assert_refunded(services, world, record, bob)
-    assert services.balance_of(world.guild.id, bob.id) == before
+    monkeypatch.setattr(cog.ledger, lost, away)
+    monkeypatch.setattr(world.bot.registry.services["genai"], "timeout", 1.0)
+    monkeypatch.setattr(cog, "hold_margin_s", 1.0)
+    if lost == "release":
+        provider.script(**FAILING)
+    record = await ask(world, bob, f"Lose the {lost}")
+    if lost == "release":
+        assert "come back by themselves <t:" in text_of(record.original)
+    else:
+        assert answers(record), "the member got the answer"
+    assert hold_of(services, record)["status"] == "held"
+    assert services.balance_of(world.guild.id, bob.id) == before - COST
+    await until(lambda: hold_of(services, record)["status"] == "expired", timeout=15)
+    assert services.balance_of(world.guild.id, bob.id) == before, "not charged for an answer the ledger never saw paid"
+    assert services.ledger(f"/guilds/{world.guild.id}/audit")["balanced"] is True
 
 
-async def test_unconfigured_assistant_degrades_and_refunds(
+async def test_unconfigured_assistant_degrades_and_releases(
     world: World, services: Services, genai: ServiceProcess
 ) -> None:
     bob, alice = world.bob, world.alice
@@ -196,11 +216,11 @@ async def test_unconfigured_assistant_degrades_and_refunds(
         health = text_of(await world.reply("health", user=bob))
         assert "Health: DEGRADED" in health and "🟡 AI assistant (optional)\ndegraded" in health
         portuguese = text_of((await ask(world, alice, "Oi?")).original)
-        assert "ainda não foi configurado" in portuguese and "moedas foram devolvidas" in portuguese
+        assert "ainda não foi configurado" in portuguese and "moedas reservadas voltaram" in portuguese
         record = await ask(world, bob, "Anyone there?")
-        assert "not set up" in text_of(record.original) and "coins were returned" in text_of(record.original)
+        assert "not set up" in text_of(record.original) and NOT_CHARGED in text_of(record.original)
         assert services.balance_of(world.guild.id, bob.id) == before
-        assert_refunded(services, world, record, bob)
+        assert_released(services, world, record, bob)
     finally:
         genai.env.clear()
         genai.env.update(configured)
@@ -212,7 +232,7 @@ async def test_insufficient_funds_generates_nothing(world: World, services: Serv
     body = text_of(record.original)
     assert record.original.ephemeral and f"costs **{COST}** coins and your balance is **0**" in body
     assert not provider.received and services.balance_of(world.guild.id, world.stranger.id) == 0
-    assert services.ledger(f"/transactions/by-key/discord:interaction:{record.id}:charge") is None
+    assert hold_of(services, record) is None
 
 
 async def test_cooldown_refuses_until_it_passes(world: World, services: Services, provider: FakeOpenAI) -> None:
@@ -226,17 +246,19 @@ async def test_cooldown_refuses_until_it_passes(world: World, services: Services
         slow = await world.run("ask", {"prompt": "First try"}, user=admin)
         meanwhile = await world.reply("ask", {"prompt": "Meanwhile"}, user=admin)
         assert meanwhile.ephemeral and "still being answered" in text_of(meanwhile)
-        await asyncio.wait_for(until(lambda: provider.received), 5)
+        await until(lambda: provider.received)
         provider.reset()
         assert "could not answer" in text_of(await slow.wait_for_original(10))
         provider.reset()
-        assert answers(await ask(world, admin, "Second try")), "a failed answer does not start the cooldown"
+        second = await ask(world, admin, "Second try")
+        assert answers(second), "a failed answer does not start the cooldown"
         refused = await world.reply("ask", {"prompt": "Third try"}, user=admin)
         assert refused.ephemeral and "You can ask again in" in text_of(refused)
         assert 25 <= int(text_of(refused).split("again in ")[1].split(" s")[0]) <= 30
     finally:
         settings.ai_cooldown_seconds = 0
     assert len(provider.received) == 1, "the refused question never reached the provider"
+    await until(lambda: hold_of(services, second)["status"] == "captured")
     assert services.balance_of(world.guild.id, admin.id) == before - COST
 
 

@@ -60,16 +60,38 @@ async def test_statement_pages_with_buttons(world: World, services: Services) ->
 
 
 async def test_refusals_move_nothing(world: World, services: Services) -> None:
-    guild, alice, stranger, bob = world.guild, world.alice, world.stranger, world.bob
+    guild, alice, bob = world.guild, world.alice, world.bob
     before = services.balance_of(guild.id, alice.id)
-    unknown = await world.reply("transfer", {"member": stranger.id, "amount": 5}, user=alice)
-    assert "ainda não se registrou" in text_of(unknown) and unknown.ephemeral
     itself = await world.reply("transfer", {"member": alice.id, "amount": 5}, user=alice)
     assert "si mesmo" in text_of(itself)
     overdraft = await world.reply("transfer", {"member": bob.id, "amount": 999}, user=alice)
     assert "suficientes" in text_of(overdraft)
     assert services.balance_of(guild.id, alice.id) == before
-    assert services.balance_of(guild.id, stranger.id) is None
+
+
+async def test_every_member_has_a_wallet_opened_when_paid_or_looked_up(world: World, services: Services) -> None:
+    guild, alice, bob = world.guild, world.alice, world.bob
+    newcomer = world.emulator.add_member(guild, name="frank")
+    looked_up = world.emulator.add_member(guild, name="grace")
+    assert services.balance_of(guild.id, newcomer.user.id) is None, "never used the bot"
+    services.grant(guild.id, bob.id, 10)
+    paid = await world.reply("transfer", {"member": newcomer.user.id, "amount": 5}, user=bob)
+    assert "Sent **5** coins to frank" in paid.content, paid.content
+    assert services.balance_of(guild.id, newcomer.user.id) == 5
+    theirs = await world.reply("balance", {"member": looked_up.user.id}, user=alice)
+    assert "grace tem **0** moedas" in theirs.content and services.balance_of(guild.id, looked_up.user.id) == 0
+
+
+async def test_bots_have_no_wallet(world: World, services: Services) -> None:
+    guild, bob = world.guild, world.bob
+    robot = world.emulator.add_user("robot")
+    robot.bot = True
+    world.emulator.add_member(guild, user_id=robot.id, name="robot")
+    before = services.balance_of(guild.id, bob.id)
+    for command, options in (("transfer", {"member": robot.id, "amount": 1}), ("balance", {"member": robot.id})):
+        refused = await world.reply(command, options, user=bob)
+        assert refused.ephemeral and "Bots and webhooks have no wallet" in text_of(refused)
+    assert services.balance_of(guild.id, robot.id) is None and services.balance_of(guild.id, bob.id) == before
 
 
 async def test_confirmation_double_click_moves_once(world: World, services: Services) -> None:

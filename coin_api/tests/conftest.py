@@ -15,6 +15,8 @@ from buteco_dev.seed import new_snowflake
 LEDGER_TIMEOUT_S = 1.0
 FAST_COOLDOWN_S = 2
 FAST_GRACE_S = 4
+ONLY_AT_START_UP = {"RECONCILE_INTERVAL_S": "3600", "RECONCILE_BACKOFF_MAX_S": "3600"}
+"""These tests look at pending claims: the reconcile runs once, at start-up (test_self_healing runs it on and on)."""
 
 
 def client_for(service: ServiceProcess) -> httpx.Client:
@@ -90,6 +92,7 @@ def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Sta
                 {
                     "BALANCE_API_URL": proxy.url,
                     "BALANCE_API_TIMEOUT_S": str(LEDGER_TIMEOUT_S),
+                    **ONLY_AT_START_UP,
                 },
             )
             fast = group.start(
@@ -99,6 +102,7 @@ def stack(pg_admin_url, migrated_template_url, tmp_path_factory) -> Iterator[Sta
                     "DAILY_COOLDOWN_SECONDS": str(FAST_COOLDOWN_S),
                     "DAILY_STREAK_GRACE_SECONDS": str(FAST_GRACE_S),
                     "DAILY_STREAK_MAX_DAYS": "1",
+                    **ONLY_AT_START_UP,
                 },
             )
             with client_for(users) as u, client_for(coin) as c, client_for(fast) as f:

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import create_engine
 
 from coin_api import service
-from coin_api.balance_client import DailyCredit
 from coin_api.errors import DailyAlreadyClaimed
 from coin_api.rules import DailyRules
+from service_kit.ledger_client import Move
 from service_kit.locks import pinned_session
 from service_kit.settings import psycopg2_url
 
@@ -27,7 +27,7 @@ class KeyedLedger:
         self.database_url = database_url
         self.calls = 0
 
-    def credit(self, credit: DailyCredit) -> int:
+    def post(self, credit: Move) -> int:
         self.calls += 1
         with psycopg2.connect(self.database_url) as connection, connection.cursor() as cursor:
             cursor.execute(

@@ -26,13 +26,17 @@ class Received:
 
 @dataclass
 class Scripted:
-    """An answer a test asked for instead of the default one; body is raw bytes, json is encoded."""
+    """An answer a test asked for instead of the default one; body is raw bytes, json is encoded.
+
+    repeat > 0 streams the body that many times, chunked (no Content-Length), as a runaway server would.
+    """
 
     status: int = 200
     json: Any = None
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     hang_s: float = 0.0
+    repeat: int = 0
 
 
 class FakeProvider:
@@ -42,6 +46,7 @@ class FakeProvider:
         self.port = free_port()
         self.received: list[Received] = []
         self.scripted: Scripted | None = None
+        self.streamed = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=type(self).__name__, daemon=True)
         self._release: asyncio.Event | None = None
@@ -89,7 +94,7 @@ class FakeProvider:
     def happy(self, request_json: Any, request: web.Request) -> dict[str, Any]:
         raise NotImplementedError
 
-    async def handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await request.json()
         except ValueError:
@@ -104,7 +109,22 @@ class FakeProvider:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), answer.hang_s)
         raw = answer.body if answer.body is not None else json.dumps(answer.json).encode()
+        if answer.repeat:
+            return await self._stream(request, answer, raw)
         return web.Response(status=answer.status, body=raw, headers=answer.headers, content_type="application/json")
+
+    async def _stream(self, request: web.Request, answer: Scripted, raw: bytes) -> web.StreamResponse:
+        """Write raw `repeat` times until done or the client hangs up (it should, at its size cap)."""
+        response = web.StreamResponse(status=answer.status, headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        self.streamed = 0
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            for _ in range(answer.repeat):
+                await response.write(raw)
+                self.streamed += len(raw)
+            await response.write_eof()
+        return response
 
 
 class FakeOpenAI(FakeProvider):

@@ -11,8 +11,10 @@ import { User } from "./User";
 @Check("ck_daily_claims_streak_positive", "streak > 0")
 @Check("ck_daily_claims_amount_positive", "amount > 0")
 @Check("ck_daily_claims_credited_with_transaction", "(credited_at IS NULL) = (transaction_id IS NULL)")
-// Pending credits to reconcile.
-@Index("ix_daily_claims_pending_credit", ["claimedAt"], { where: "credited_at IS NULL" })
+// A forgotten member's claim the ledger never credited is voided instead: never both.
+@Check("ck_daily_claims_credited_or_voided", "credited_at IS NULL OR voided_at IS NULL")
+// Pending credits to reconcile, paged by id.
+@Index("ix_daily_claims_pending_credit", ["id"], { where: "credited_at IS NULL AND voided_at IS NULL" })
 export class DailyClaim {
   @PrimaryGeneratedColumn("identity", {
     type: "bigint",
@@ -48,6 +50,9 @@ export class DailyClaim {
 
   @Column({ name: "credited_at", type: "timestamptz", nullable: true })
   creditedAt!: Date | null;
+
+  @Column({ name: "voided_at", type: "timestamptz", nullable: true })
+  voidedAt!: Date | null;
 
   @Column({ name: "transaction_id", type: "bigint", nullable: true })
   transactionId!: string | null;
