@@ -11,7 +11,7 @@ MIG_SOURCES := $(shell find $(MIG)/src $(MIG)/tsconfig.json $(MIG)/package.json 
 GO := $(shell command -v go || ls /usr/local/go/bin/go 2>/dev/null)
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: install python-deps migrations postgres go-test lint test test-fast bench run env
+.PHONY: install python-deps migrations postgres go-test service-tests lint test test-fast bench run env new-service
 
 install: python-deps migrations postgres
 
@@ -58,7 +58,11 @@ lint: python-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install lint go-test
+# Each manifest's [run] test (a service in Go, Node.js, ... that `make new-service` wrote); Python's run in pytest.
+service-tests: python-deps
+	$(PY) -m buteco_dev service-tests
+
+test: install lint go-test service-tests
 	$(PYTEST)
 
 test-fast: install
@@ -72,9 +76,19 @@ else
 endif
 
 # The whole stack on this machine: PostgreSQL (data in .run/), migrations, every service, the bot on a local
-# Discord with a console (or real Discord when DISCORD_TOKEN is set). Ctrl-C stops everything.
+# Discord with a console (or real Discord when DISCORD_TOKEN is set). Ctrl-C stops everything. A manifest added to
+# plugins/ meanwhile starts its service and reloads the bot. `make run PORT_BASE=6000 DATA_DIR=/tmp/b`: ports from
+# 6001 and another database, beside a first run (PORT_BASE=free: any free ports).
+RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+	$(if $(filter free,$(PORT_BASE)),--free-ports,$(if $(PORT_BASE),--port-base "$(PORT_BASE)"))
 run: install
-	$(PY) -m buteco_dev run
+	$(PY) -m buteco_dev run $(RUN_ARGS)
+
+# A new service, its manifest, compose entry and .env.example lines (scripts/new-service):
+#   make new-service NAME=dice LANG=python|go|node [COMMAND=roll]
+# LANG is also the locale's variable: the script runs without it.
+new-service: python-deps
+	@env -u LANG scripts/new-service "$(NAME)" "$(LANG)" $(if $(COMMAND),--command "$(COMMAND)")
 
 # .env for docker compose: .env.example with fresh random credentials and database passwords. Never overwrites.
 env:

@@ -42,7 +42,9 @@ class ButecoBot(commands.Bot):
         # What manifests read (URLs, required_env, token_env): the environment, BOT_API_TOKEN from the settings.
         manifest_env = {**self.env, BOT_TOKEN_ENV: settings.bot_api_token.get_secret_value()}
         self.loader = PluginLoader(
-            self.registry, self, PluginSource(settings.plugins_dir, manifest_env, settings.first_party_plugins)
+            self.registry,
+            self,
+            PluginSource(settings.plugins_dir, manifest_env, settings.first_party_plugins, settings.plugins_env_file),
         )
         self.tree_hash: str | None = None
         self.sync_count = 0

@@ -21,6 +21,8 @@ class BotSettings(BaseSettings):
     GUILD_READY_TIMEOUT is discord.py's idle wait for more GUILD_CREATEs before READY: 0.5 s, not discord.py's
     2 s, because without the members intent nothing is chunked and a late guild still arrives as an event.
     BOT_API_TOKEN is the bot's own credential; only the FIRST_PARTY_PLUGINS may have it sent to their service.
+    PLUGINS_ENV_FILE names a KEY=VALUE file re-read at every plugin (re)load for the manifests' URLs and
+    credentials: how `make run` hands the bot a service it started after the bot did.
     """
 
     model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)  # secrets stay out of errors
@@ -31,6 +33,7 @@ class BotSettings(BaseSettings):
         {"balance", "bet", "client", "coin", "genai"}
     )
     plugins_dir: Path = Path("plugins")
+    plugins_env_file: Path | None = None
     dev_guild_id: int | None = Field(default=None, gt=0)
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None

@@ -2,7 +2,10 @@
 
 Without DISCORD_TOKEN (in the environment or .env) the bot connects to a local Discord emulator and this
 terminal becomes a console where you type slash commands as a member. With it, the bot joins real Discord.
-Ctrl-C (or /quit, or end of input) stops every process it started.
+Ctrl-C (or /quit, or end of input) stops every process it started. While it runs, a manifest added to,
+changed in or removed from plugins/ starts, restarts or stops its service and reloads the bot's plugins (watch.py).
+
+`new-service NAME LANG` writes a new service (scaffold.py); `service-tests` runs each manifest's [run] test.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 from . import REPO_ROOT
+from .catalogue import DEFAULT_PORT_BASE
 from .stack import Stack, shown
 
 BOT_READY_TIMEOUT_S = 60.0
@@ -66,6 +70,7 @@ async def _watch(child) -> None:
 async def run_local(stack) -> None:
     from .console import Console
     from .reader import LineReader
+    from .watch import PluginWatcher, emulator_reload
     from .world import World
 
     world = await World.create()
@@ -75,7 +80,9 @@ async def run_local(stack) -> None:
         await _wait_bot_ready(world, bot)
         print(f"  bot          connected to the local Discord emulator ({len(world.commands())} commands)", flush=True)
         reader = LineReader(sys.stdin)
-        await _until_stopped(Console(world, reader).run(), _watch(bot))
+        console = Console(world, reader)
+        watcher = PluginWatcher(stack, emulator_reload(world, console), console.say)
+        await _until_stopped(console.run(), _watch(bot), watcher.run())
     finally:
         if reader is not None:
             reader.restore()
@@ -83,14 +90,17 @@ async def run_local(stack) -> None:
 
 
 async def run_discord(stack) -> None:
+    from .watch import PluginWatcher, discord_reload
+
     bot = stack.start_bot({}, log=False)
     print("  bot          connecting to Discord (its log follows); Ctrl-C stops everything", flush=True)
-    await _until_stopped(_watch(bot))
+    watcher = PluginWatcher(stack, discord_reload, lambda text: print(text, flush=True))
+    await _until_stopped(_watch(bot), watcher.run())
 
 
 def run(args: argparse.Namespace) -> int:
     env_file = Path(args.env_file) if args.env_file else None
-    stack = Stack(Path(args.data_dir), env_file=env_file, free_ports=args.free_ports)
+    stack = Stack(Path(args.data_dir), env_file=env_file, free_ports=args.free_ports, port_base=args.port_base)
     discord_token = stack.env.get("DISCORD_TOKEN")
     try:
         print("Starting Buteco locally (logs in " + shown(stack.logs) + "):", flush=True)
@@ -126,7 +136,32 @@ def main(argv: list[str] | None = None) -> int:
     run_cmd.add_argument(
         "--free-ports", action="store_true", help="any free ports instead of 5001-5006 (e.g. beside another run)"
     )
+    run_cmd.add_argument(
+        "--port-base",
+        type=int,
+        default=DEFAULT_PORT_BASE,
+        help="ports from here: client-api on BASE+1 ... joke-api on BASE+6, new services from BASE+7 (default 5000)",
+    )
+    new = commands.add_parser("new-service", help="write a new service, its manifest, compose entry and settings")
+    new.add_argument("name", help="lower-case letters, digits and _: dice -> dice_api/, plugins/dice.toml")
+    new.add_argument("lang", help="python, go or node")
+    new.add_argument("--command", dest="slash_command", help="its example slash command (default: the name)")
+    commands.add_parser("service-tests", help="run the [run] test of every manifest (Go, Node.js, ...)")
     args = parser.parse_args(argv)
+    if args.command == "new-service":
+        from .scaffold import ScaffoldError, scaffold
+
+        try:
+            written = scaffold(args.name, args.lang, command=args.slash_command)
+        except ScaffoldError as exc:
+            print(f"new-service: {exc}", file=sys.stderr)
+            return 2
+        print("\n".join(written), flush=True)
+        return 0
+    if args.command == "service-tests":
+        from .launch import run_service_tests
+
+        return 1 if run_service_tests(say=lambda text: print(text, flush=True)) else 0
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     return run(args)

@@ -1,19 +1,20 @@
 """Which services exist and how to run them without Docker: read from plugins/*.toml and docker-compose.yml.
 
 Every manifest in plugins/ is a service; its default URL names its compose service (http://coin-api:5000 ->
-coin-api). That compose entry's build says how to run it here: the shared Python Dockerfile with SERVICE=<package>
--> `uvicorn <package>.main:app`; a build context with go.mod -> `go build`, then the binary. A manifest without a
-compose entry is looked for in the directory named like its host (coin_api/). An API compose runs that no manifest
-names is listed, not started. Nothing here lists a service by hand but the local ports of docs/architecture.md.
+coin-api). A manifest's [run] table says how to run it here, in any language (a command, its directory, an
+optional build, the port variable: launch.py runs it). Without one, the compose entry's build says it: the shared
+Python Dockerfile with SERVICE=<package> -> `uvicorn <package>.main:app`; a build context with go.mod -> `go
+build`, then the binary; a manifest without a compose entry is looked for in the directory named like its host
+(coin_api/). A URL set in .env (or the environment) for a service wins: that service is not started here. An API
+compose runs that no manifest names is listed, not started. Nothing here lists a service by hand but the local
+ports of docs/architecture.md.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,12 +22,13 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import REPO_ROOT
-from .processes import free_port, uvicorn_command
+from .processes import free_port
+from .toolchains import GoUnavailable, build_go_binary, go_toolchain
+
+__all__ = ["GoUnavailable", "build_go_binary", "go_toolchain"]  # their old home: tests import them from here
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 PLUGINS_DIR = REPO_ROOT / "plugins"
-GO_FALLBACK = Path("/usr/local/go/bin/go")  # where the official tarball installs it, often not on PATH
-GO_BUILD_TIMEOUT_S = 600
 # Local ports of docs/architecture.md; a service not listed gets the next free one from FIRST_EXTRA_PORT.
 LOCAL_PORTS = {
     "client-api": 5001,
@@ -36,11 +38,19 @@ LOCAL_PORTS = {
     "genai-api": 5005,
     "joke-api": 5006,
 }
+DEFAULT_PORT_BASE = 5000  # `make run PORT_BASE=6000` moves them all: client-api 6001, ..., extras from 6007
 FIRST_EXTRA_PORT = 5007
 
 
-class GoUnavailable(RuntimeError):
-    """No Go toolchain on this machine: a Go service cannot be built."""
+@dataclass(frozen=True)
+class RunSection:
+    """A manifest's [run]: the command (split like a shell), its directory, an optional build and test, the port."""
+
+    command: str
+    cwd: Path
+    build: str | None = None
+    test: str | None = None
+    port_env: str = "PORT"
 
 
 @dataclass
@@ -49,10 +59,13 @@ class ServiceSpec:
     plugin_id: str
     url_env: str
     port: int
-    kind: str  # "python" | "go" | "none"
-    source: Path | None  # the Python package or the Go module directory
+    kind: str  # "python" | "go" | "command" ([run]) | "none"
+    source: Path | None  # the Python package, the Go module or the [run] directory
     skipped: str | None = None  # why it is not started
     token_env: str | None = None  # the manifest's: the credential the bot sends it (and it checks)
+    run: RunSection | None = None
+    external_url: str | None = None  # set in .env: the service runs elsewhere, not started here
+    failed: str | None = None  # why its build or tool failed this run (retried when its manifest changes)
 
     @property
     def package(self) -> str | None:
@@ -61,7 +74,12 @@ class ServiceSpec:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.external_url or f"http://127.0.0.1:{self.port}"
+
+    @property
+    def signature(self) -> tuple:
+        """What decides how it runs (not its port): when this changes, a running service is restarted."""
+        return tuple(value for field, value in vars(self).items() if field not in ("port", "failed"))
 
 
 def compose(path: Path = COMPOSE_FILE) -> dict:
@@ -132,29 +150,18 @@ def dockerfile_stages(dockerfile: Path) -> dict[str, list[str]]:
     return stages
 
 
-def go_toolchain() -> str | None:
-    """The go command on PATH, else the official tarball's install location, else None."""
-    return shutil.which("go") or (str(GO_FALLBACK) if os.access(GO_FALLBACK, os.X_OK) else None)
-
-
-def build_go_binary(module_dir: Path, output: Path) -> Path:
-    """`go build -o output` in module_dir with the local toolchain only; GoUnavailable without one."""
-    go = go_toolchain()
-    if go is None:
-        raise GoUnavailable(f"no Go toolchain (no `go` on PATH, no {GO_FALLBACK}): cannot build {module_dir.name}")
-    env = {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
-    done = subprocess.run(
-        [go, "build", "-o", str(output), "."],
-        cwd=module_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=GO_BUILD_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"go build failed in {module_dir.name}/:\n{(done.stdout + done.stderr)[-2000:]}")
-    return output
+def run_section(manifest: dict, root: Path = REPO_ROOT) -> RunSection | None:
+    """The manifest's [run] table, its directory inside root; ValueError naming the field when it is unusable."""
+    run = manifest.get("run")
+    if run is None:
+        return None
+    if not isinstance(run, dict) or not isinstance(run.get("command"), str) or not run["command"].strip():
+        raise ValueError('[run] needs command = "..." (e.g. "node server.js")')
+    cwd = (root / str(run.get("cwd", "."))).resolve()
+    if not cwd.is_relative_to(root.resolve()):
+        raise ValueError("[run] cwd must be a directory inside the repository")
+    optional = {key: run[key] for key in ("build", "test", "port_env") if isinstance(run.get(key), str)}
+    return RunSection(run["command"], cwd, **optional)
 
 
 def _source_of(name: str, compose_service: dict | None, root: Path) -> tuple[str, Path | None, str | None]:
@@ -168,37 +175,61 @@ def _source_of(name: str, compose_service: dict | None, root: Path) -> tuple[str
         return "python", directory, None
     if (directory / "go.mod").is_file():
         return ("go", directory, None) if go_toolchain() else ("go", directory, "no Go toolchain installed")
-    return "none", None, f"{directory.relative_to(root)}/ has no main.py or go.mod yet"
+    where = directory.relative_to(root) if directory.is_relative_to(root) else directory
+    return "none", None, f"{where}/ has no main.py or go.mod, and its manifest no [run] command"
 
 
-def discover(root: Path = REPO_ROOT, *, free_ports: bool = False) -> list[ServiceSpec]:
-    """One spec per manifest in plugins/, in file order; ports from LOCAL_PORTS (or all free with free_ports)."""
+def local_port(name: str, base: int, taken: set[int]) -> int:
+    """Its port of docs/architecture.md moved to base, else the first one from base + 7 that no other spec has."""
+    if name in LOCAL_PORTS:
+        return LOCAL_PORTS[name] - DEFAULT_PORT_BASE + base
+    port = base + FIRST_EXTRA_PORT - DEFAULT_PORT_BASE
+    while port in taken:
+        port += 1
+    return port
+
+
+def discover(
+    root: Path = REPO_ROOT,
+    *,
+    free_ports: bool = False,
+    port_base: int = DEFAULT_PORT_BASE,
+    env: Mapping[str, str] | None = None,
+) -> list[ServiceSpec]:
+    """One spec per manifest in plugins/, in file order; ports from LOCAL_PORTS moved to port_base (or all free).
+
+    env (.env and the environment) may set a service's url_env: that URL wins and the service is not started,
+    unless it is the manifest's own default (the compose name, which only resolves inside compose).
+    """
+    env = env or {}
     compose_spec = compose(root / "docker-compose.yml")
     services = compose_spec.get("services", {})
     specs: list[ServiceSpec] = []
-    next_extra = FIRST_EXTRA_PORT
     for path in sorted((root / "plugins").glob("*.toml")):
         try:
             manifest = tomllib.loads(path.read_text(encoding="utf-8"))
             url_env, token_env = manifest["service"]["url_env"], manifest["service"].get("token_env")
             name = manifest_host(manifest) or path.stem
-        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-            print(f"  ! plugins/{path.name}: unreadable manifest ({exc}); the bot's /plugins status tells more")
+            run = run_section(manifest, root)
+        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+            reason = f"plugins/{path.name}: unreadable manifest ({exc}); the bot's /plugins status tells more"
+            specs.append(ServiceSpec(path.stem, path.stem, "", 0, "none", None, reason))
             continue
-        if free_ports:
-            port = free_port()
-        elif name in LOCAL_PORTS:
-            port = LOCAL_PORTS[name]
+        taken = {spec.port for spec in specs}
+        port = free_port() if free_ports else local_port(name, port_base, taken)
+        if run is not None:
+            missing = None if run.cwd.is_dir() else f"{shown_path(run.cwd, root)}/ (its [run] cwd) does not exist yet"
+            kind, source, skipped = "command", run.cwd, missing
         else:
-            port, next_extra = next_extra, next_extra + 1
-        kind, source, skipped = _source_of(name, services.get(name), root)
+            kind, source, skipped = _source_of(name, services.get(name), root)
+        external = env.get(url_env)
+        external = external if external and external != manifest["service"].get("default_url") else None
+        if external:
+            skipped = f"{url_env} is set (.env or environment): not started here"
         if manifest.get("enabled", True) is False:
             skipped = "disabled in its manifest"
-        specs.append(
-            ServiceSpec(
-                name, path.stem, url_env, port, kind, source, skipped, token_env if isinstance(token_env, str) else None
-            )
-        )
+        token = token_env if isinstance(token_env, str) else None
+        specs.append(ServiceSpec(name, path.stem, url_env, port, kind, source, skipped, token, run, external))
     named = {spec.name for spec in specs}
     for name in api_services(compose_spec):  # APIs in compose that no manifest names: said, not started
         if name not in named:
@@ -206,8 +237,5 @@ def discover(root: Path = REPO_ROOT, *, free_ports: bool = False) -> list[Servic
     return specs
 
 
-def command_for(spec: ServiceSpec, bin_dir: Path) -> list[str]:
-    """The command that serves spec on 127.0.0.1:spec.port (a Go service reads PORT; its binary is built first)."""
-    if spec.kind == "python":
-        return uvicorn_command(f"{spec.source.name}.main", spec.port, log_level="info")
-    return [str(build_go_binary(spec.source, bin_dir / spec.source.name))]
+def shown_path(path: Path, root: Path = REPO_ROOT) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)

@@ -138,7 +138,7 @@ def container_variables(service: dict) -> tuple[set[str], set[str]]:
             }
             required |= {plugin["token_env"]} if plugin.get("token_env") else set()
         return read | _scan(REPO_ROOT / "buteco_bot", ".py", PY_ENV), required
-    return _scan(context, ".go", GO_ENV) | _scan(context, ".ts", JS_ENV), set()
+    return _scan(context, ".go", GO_ENV) | _scan(context, ".ts", JS_ENV) | _scan(context, ".js", JS_ENV), set()
 
 
 @dataclass(frozen=True)

@@ -135,8 +135,9 @@ class ServiceProcess(ChildProcess):
         env: Mapping[str, str] | None = None,
         log_path: Path,
         startup_timeout: float = 15.0,
+        cwd: Path = REPO_ROOT,
     ) -> None:
-        super().__init__(name, command, env=env, log_path=log_path)
+        super().__init__(name, command, env=env, log_path=log_path, cwd=cwd)
         self.port, self.startup_timeout = port, startup_timeout
 
     @property

@@ -4,28 +4,31 @@ Each child is a processes.ChildProcess in its own process group, so a stop signa
 PostgreSQL's workers included), SIGTERM first (SIGINT, a fast shutdown, for PostgreSQL), SIGKILL after a grace
 period. Each process gets the credentials its compose container gets (credentials.py). Ctrl-C, SIGTERM, SIGHUP and
 interpreter exit (atexit) all end in Stack.stop(); a later run reaps what a killed one left (reap_previous). The
-pids of the last run stay in <data dir>/pids.json.
+pids of the last run stay in <data dir>/pids.json. While it runs, add(), replace() and remove() change one
+service (watch.py calls them when plugins/ changes), and <data dir>/bot-plugins.env (PLUGINS_ENV_FILE) tells the bot
+every service's URL and credential at its next /plugins reload.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import fcntl
 import json
 import os
-import signal
-import socket
 import sys
-import time
+import threading
 from pathlib import Path
 
 from . import REPO_ROOT, migrations
-from .catalogue import command_for, compose, discover
+from .catalogue import DEFAULT_PORT_BASE, ServiceSpec, compose, discover
 from .credentials import Grant, bot_grant, is_secret, role_url, run_secrets, service_grant
 from .environment import read_env_file
+from .launch import command_for, port_env, shown_command
 from .postgres import Postgres
-from .processes import ChildProcess, ServiceProcess, ServiceStartError, free_port, signal_group
+from .processes import ChildProcess, ServiceProcess, ServiceStartError, free_port
+from .reaper import MARKER, port_free, reap_previous
+
+__all__ = ["MARKER", "Stack", "port_free", "reap_previous", "shown"]
 
 
 def shown(path: Path | str) -> str:
@@ -34,64 +37,15 @@ def shown(path: Path | str) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-MARKER = "BUTECO_DEV_RUN"
-"""Set in every child's environment (inherited by its own children) to the data dir: how a later run finds what
-an earlier, killed run (SIGKILL, say) left behind."""
-
-
-def _proc(pid: int | str, name: str) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/{name}").read_bytes()
-    except OSError:
-        return b""
-
-
-def _marked(data_dir: Path) -> list[int]:
-    """Pids of the processes whose environment carries this data dir's marker."""
-    wanted = f"{MARKER}={data_dir}".encode()
-    return sorted(
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and int(p.name) != os.getpid() and wanted in _proc(p.name, "environ").split(b"\0")
-    )
-
-
-def reap_previous(data_dir: Path) -> int:
-    """End what an earlier run of this data dir left running: each child's process group (PostgreSQL with its
-    fast shutdown), then SIGKILL for anything still there after 10 s. Returns how many children it found."""
-    leaders = [pid for pid in _marked(data_dir) if _session_of(pid) == pid]
-    for pid in leaders:
-        postgres = _proc(pid, "comm").strip() == b"postgres"
-        signal_group(pid, signal.SIGINT if postgres else signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while _marked(data_dir) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for pid in _marked(data_dir):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-    return len(leaders)
-
-
-def _session_of(pid: int) -> int | None:
-    try:
-        return os.getsid(pid)
-    except OSError:
-        return None
-
-
-def port_free(port: int) -> bool:
-    """Whether a server could listen on 127.0.0.1:port now (SO_REUSEADDR, as uvicorn: TIME_WAIT is fine)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
 class Stack:
-    def __init__(self, data_dir: Path, *, env_file: Path | None = None, free_ports: bool = False) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        env_file: Path | None = None,
+        free_ports: bool = False,
+        port_base: int = DEFAULT_PORT_BASE,
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.logs = self.data_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -101,15 +55,15 @@ class Stack:
         except BlockingIOError:
             raise SystemExit(f"another `buteco_dev run` is using {self.data_dir}; stop it first") from None
         self.reaped = reap_previous(self.data_dir)
+        self.env_file, self.free_ports, self.port_base = env_file, free_ports, port_base
         self.env = {**read_env_file(env_file), **os.environ, "PYTHONUNBUFFERED": "1", MARKER: str(self.data_dir)}
-        self.specs = discover(free_ports=free_ports)
+        self.specs = self.discover()
         services = compose().get("services", {})
-        self.grants = {
-            spec.name: service_grant(services.get(spec.name), package=spec.package, token_env=spec.token_env)
-            for spec in self.specs
-        }
+        self.grants = {spec.name: self._grant(spec, services) for spec in self.specs}
         self.bot_grant = bot_grant(services.get("bot"), [spec.token_env for spec in self.specs])
+        self.bot_secrets = self.bot_grant.secrets  # what the bot starts with; bot-plugins.env brings the rest
         self.secrets = run_secrets([*self.grants.values(), self.bot_grant], self.env)
+        self.bot_env_file = self.data_dir / "bot-plugins.env"
         self.postgres = Postgres.durable(
             self.data_dir / "pgdata",
             log_path=self.logs / "postgres.log",
@@ -117,15 +71,26 @@ class Stack:
             env={**os.environ, MARKER: str(self.data_dir)},
         )
         self.children: list[ChildProcess] = []
+        self.services: dict[str, ServiceProcess] = {}
         self._pids: list[dict] = []
+        self._mutex = threading.RLock()  # the watcher's thread and the main one both start and stop children
+        self._stopping = False
         atexit.register(self.stop)
+
+    def discover(self) -> list[ServiceSpec]:
+        """The catalogue as plugins/ says now, with this run's port choice and .env's URLs."""
+        return discover(free_ports=self.free_ports, port_base=self.port_base, env=self.env)
+
+    @staticmethod
+    def _grant(spec: ServiceSpec, services: dict) -> Grant:
+        return service_grant(services.get(spec.name), package=spec.package, token_env=spec.token_env)
 
     def child_env(self, grant: Grant) -> dict[str, str]:
         """The .env/process settings without any secret, the services' URLs, then what grant says it may have."""
         urls = {spec.url_env: spec.url for spec in self.specs if spec.url_env}
         public = {k: v for k, v in self.env.items() if not is_secret(k) and k != "DATABASE_URL"}
         env = {**public, **urls, **{name: self.secrets[name] for name in grant.secrets if name in self.secrets}}
-        if grant.role:  # its own role, whose password the migrator set this run
+        if grant.role and grant.password_variable in self.secrets:  # its own role, whose password the migrator set
             env["DATABASE_URL"] = role_url(self.postgres.url, grant.role, self.secrets[grant.password_variable])
         return env
 
@@ -143,37 +108,110 @@ class Stack:
             for name in sorted(n for n in passwords if f"{n} ignored" in output):
                 say(f"  ! {name}: no migration creates that service's database role, so it cannot connect")
         for spec in self.specs:  # all ports first: every service gets the URLs of all the others
-            if not spec.skipped and not port_free(spec.port):
-                busy, spec.port = spec.port, free_port()
-                say(f"  {spec.name:<12} port {busy} is taken (another run?); using {spec.port}")
-        waiting = []
-        for spec in self.specs:
-            if spec.skipped:
-                say(f"  {spec.name:<12} skipped: {spec.skipped}")
-                continue
-            try:
-                command = command_for(spec, self.data_dir / "bin")
-            except RuntimeError as exc:
-                spec.skipped = str(exc).splitlines()[0]
-                say(f"  {spec.name:<12} skipped: {exc}")
-                continue
-            env = {**self.child_env(self.grants[spec.name]), "PORT": str(spec.port), "HOST": "127.0.0.1"}
-            service = ServiceProcess(
-                spec.name, command, port=spec.port, env=env, log_path=self._fresh_log(spec.name), startup_timeout=30.0
-            )
-            waiting.append(self._record(service.spawn()))
-        for service in waiting:
-            say(f"  {service.name:<12} {service.url}  {self._health(service)}")
+            self._claim_port(spec, say)
+        waiting = [(spec, self._launch(spec, say)) for spec in self.specs]
+        for spec, service in waiting:
+            if service is not None:
+                say(f"  {spec.name:<12} {service.url}  {self._health(service)}  {shown_command(spec)}".rstrip())
+        self.write_bot_env()
+
+    def _claim_port(self, spec: ServiceSpec, say) -> None:
+        if not spec.skipped and not port_free(spec.port):
+            busy, spec.port = spec.port, free_port()
+            say(f"  {spec.name:<12} port {busy} is taken (another run?); using {spec.port}")
+
+    def _launch(self, spec: ServiceSpec, say) -> ServiceProcess | None:
+        """Build and spawn one service (not waiting for it); None, said why, when it is not started."""
+        if spec.external_url:
+            say(f"  {spec.name:<12} {spec.external_url}  (from {spec.url_env}: not started here)")
+            return None
+        if spec.skipped:
+            say(f"  {spec.name:<12} skipped: {spec.skipped}")
+            return None
+        try:
+            command, cwd = command_for(spec, self.data_dir / "bin")
+        except RuntimeError as exc:  # a missing tool or a failed build
+            spec.failed = str(exc).splitlines()[0]
+            retry = f"(save plugins/{spec.plugin_id}.toml again to retry)" if spec.plugin_id else ""
+            say(f"  {spec.name:<12} skipped: {str(exc).rstrip()}\n               {retry}".rstrip())
+            return None
+        env = {**self.child_env(self.grants[spec.name]), **port_env(spec)}
+        service = ServiceProcess(
+            spec.name,
+            command,
+            port=spec.port,
+            env=env,
+            log_path=self._fresh_log(spec.name),
+            startup_timeout=30.0,
+            cwd=cwd,
+        )
+        with self._mutex:
+            if self._stopping:
+                return None
+            self.services[spec.name] = service
+            self._record(service.spawn())
+        return service
+
+    def add(self, spec: ServiceSpec, say=print) -> None:
+        """A service whose manifest appeared while the stack runs: its credential, a port, then start it."""
+        services = compose().get("services", {})
+        self.grants[spec.name] = grant = self._grant(spec, services)
+        self.bot_grant = Grant(self.bot_grant.secrets | {spec.token_env} if spec.token_env else self.bot_grant.secrets)
+        current = {**read_env_file(self.env_file), **self.env}  # a credential added to .env since the start wins
+        for name, value in run_secrets([grant, self.bot_grant], current).items():
+            self.secrets.setdefault(name, value)
+        if grant.role and grant.password_variable not in self.secrets:
+            say(f"  ! {spec.name}: its database role gets a password at the next start of `make run`")
+        taken = {other.port for other in self.specs}
+        while spec.port in taken and not self.free_ports:
+            spec.port += 1
+        self._claim_port(spec, say)
+        self.specs = [*(other for other in self.specs if other.name != spec.name), spec]  # compose's listing too
+        service = self._launch(spec, say)
+        if service is not None:
+            say(f"  {spec.name:<12} {service.url}  {self._health(service)}  {shown_command(spec)}".rstrip())
+
+    def remove(self, name: str) -> ServiceSpec | None:
+        """Stop a service whose manifest went away (or changed); returns its spec."""
+        spec = next((s for s in self.specs if s.name == name), None)
+        if spec is not None:
+            self.specs.remove(spec)
+        with self._mutex:
+            service = self.services.pop(name, None)
+            if service is not None and service in self.children:
+                self.children.remove(service)
+        if service is not None:
+            service.stop()
+        return spec
+
+    def replace(self, spec: ServiceSpec, say=print) -> None:
+        """A changed manifest: stop the old process, start the new one on the same port when it can."""
+        old = self.remove(spec.name)
+        if old is not None and old.port:
+            spec.port = old.port
+        self.add(spec, say)
+
+    def write_bot_env(self) -> None:
+        """Every service's URL and each plugin's credential, for the bot's next /plugins reload (mode 600)."""
+        tokens = {spec.token_env for spec in self.specs if spec.token_env} & set(self.secrets) - self.bot_secrets
+        lines = [f"{spec.url_env}={spec.url}" for spec in self.specs if spec.url_env]
+        lines += [f"{name}={self.secrets[name]}" for name in sorted(tokens)]
+        partial = self.bot_env_file.with_suffix(".tmp")
+        partial.touch(mode=0o600)
+        partial.write_text("\n".join(lines) + "\n")
+        os.replace(partial, self.bot_env_file)
 
     def start_bot(self, env: dict[str, str], *, log: bool = True) -> ChildProcess:
         """`python -m buteco_bot` with the services' URLs; log=False lets it write to this terminal."""
+        plugins = {"PLUGINS_DIR": str(REPO_ROOT / "plugins"), "PLUGINS_ENV_FILE": str(self.bot_env_file)}
         bot = ChildProcess(
             "bot",
             [sys.executable, "-m", "buteco_bot"],
-            env={**self.child_env(self.bot_grant), "PLUGINS_DIR": str(REPO_ROOT / "plugins"), **env},
+            env={**self.child_env(self.bot_grant), **plugins, **env},
             log_path=self._fresh_log("bot") if log else None,
         )
-        return self._record(bot.spawn())
+        with self._mutex:
+            return self._record(bot.spawn())
 
     def _fresh_log(self, name: str) -> Path:
         """logs/<name>.log, emptied: each run's log holds that run only."""
@@ -199,7 +237,9 @@ class Stack:
 
     def stop(self) -> None:
         """Bot first, then the services, PostgreSQL last; idempotent (atexit calls it again)."""
-        children, self.children = self.children, []
+        with self._mutex:
+            self._stopping = True
+            children, self.children = self.children, []
         bot = [c for c in children if c.name == "bot"]
         services = [c for c in children if c.name not in ("bot", "postgres")]
         for group in (bot, services):  # each group at once: SIGTERM all, then wait for each

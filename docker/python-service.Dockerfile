@@ -25,13 +25,14 @@ WORKDIR /app
 # The Discord bot. plugins/ is baked in as a default and mounted over (read-only) by docker-compose.yml,
 # so a dropped manifest plus `/plugins reload` adds a service without rebuilding this image.
 FROM runtime AS bot
-ENV PLUGINS_DIR=/app/plugins
+ENV PLUGINS_DIR=/app/plugins BOT_STATUS_FILE=/tmp/buteco-bot.status
 COPY buteco_bot ./buteco_bot
 COPY plugins ./plugins
 COPY docker/bot_healthcheck.py /usr/local/bin/bot_healthcheck.py
 USER 10001:10001
-# Healthy while the gateway websocket is open (the bot has no HTTP port of its own).
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+# Healthy while the bot says it is connected to Discord (BOT_STATUS_FILE; it has no HTTP port of its own). Otherwise
+# the check prints why (`down: Discord refused DISCORD_TOKEN ...`): see it with `docker inspect` or by running it.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "/usr/local/bin/bot_healthcheck.py"]
 CMD ["python", "-m", "buteco_bot"]
 

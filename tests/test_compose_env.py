@@ -42,6 +42,15 @@ CREDENTIALS = {
     "ollama": set(),
     "ollama-pull": set(),
 }
+# Any other plugin service (one `make new-service` wrote, say) receives its manifest's token_env and nothing else;
+# the bot receives that credential too, to send it there.
+PLUGIN_CREDENTIALS = {
+    manifest_host(data): data["service"]["token_env"]
+    for data in manifests().values()
+    if data["service"].get("token_env") not in (None, FIRST_PARTY_TOKEN) and manifest_host(data) not in CREDENTIALS
+}
+CREDENTIALS |= {host: {token} for host, token in PLUGIN_CREDENTIALS.items()}
+CREDENTIALS["bot"] = CREDENTIALS["bot"] | set(PLUGIN_CREDENTIALS.values())
 # Where a service listens inside its container: the image decides (all interfaces), never .env.
 LEFT_TO_THE_IMAGE = {"HOST"}
 ROLE_URL = re.compile(r"^postgresql://([a-z_]+):\$\{([A-Z0-9_]+):\?[^}]*\}@postgres:5432/\$\{POSTGRES_DB[:?}]")

@@ -1,9 +1,15 @@
-"""Every plugin's service checked in parallel, each within its own timeout, summed up as UP/DEGRADED/DOWN."""
+"""Every plugin's service checked in parallel, each within its own timeout, summed up as UP/DEGRADED/DOWN.
+
+A failure is said in words an operator acts on (`not answering`, `DNS name not found`), never as a class name.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import math
+import socket
+import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,16 +48,56 @@ async def check_one(session: aiohttp.ClientSession, plugin: Plugin) -> ServiceHe
         async with asyncio.timeout(health.timeout):
             async with session.get(plugin.url.rstrip("/") + health.path) as response:
                 body = await response.json(content_type=None) if await response.read() else {}
-    except TimeoutError:
-        return result("down", detail=f"timeout after {health.timeout:g} s")
-    except (aiohttp.ClientError, ValueError, OSError) as exc:
-        return result("down", detail=type(exc).__name__)
+    except (aiohttp.ClientError, ValueError, OSError, TimeoutError) as exc:
+        return result("down", detail=reason(exc, health.timeout))
     body = body if isinstance(body, dict) else {}
     version = str(body["version"]) if body.get("version") is not None else None
     reported = str(body.get("status", "ok" if response.status < 400 else "error"))
     if response.status >= 400 or reported not in ("ok", "up", "degraded"):
         return result("down", version, f"HTTP {response.status} {reported}")
     return result("degraded" if reported == "degraded" else "up", version, reported if reported == "degraded" else None)
+
+
+# errno -> what an operator reads in /health and in the bot's log.
+ERRNO_REASONS = {
+    errno.ECONNREFUSED: "not answering (connection refused)",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "not answering (connect timed out)",
+    errno.ECONNRESET: "closed the connection (reset)",
+    errno.ECONNABORTED: "closed the connection (aborted)",
+    errno.EPIPE: "closed the connection",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+
+
+def reason(exc: BaseException, timeout: float | None = None) -> str:
+    """Why a call failed, in words an operator can act on: `not answering`, `DNS name not found`, never a class name."""
+    if isinstance(exc, TimeoutError):  # asyncio's, aiohttp's connect/read timeouts
+        return f"timed out after {timeout:g} s" if timeout else "timed out"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return reason(exc.os_error) if isinstance(exc.os_error, socket.gaierror) else "DNS name not found"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "TLS handshake failed" if isinstance(exc.os_error, ssl.SSLError) else reason(exc.os_error, timeout)
+    if isinstance(exc, socket.gaierror):
+        if exc.errno == socket.EAI_AGAIN:
+            return "DNS lookup failed (no DNS server answered)"
+        return "DNS name not found"
+    if isinstance(exc, ssl.SSLError | aiohttp.ClientSSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "closed the connection without answering"
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
+        return "sent a broken HTTP response"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return "invalid URL"
+    if isinstance(exc, ValueError):  # the body of a 2xx: JSON expected
+        return "answered something that is not JSON"
+    if isinstance(exc, OSError) and exc.errno in ERRNO_REASONS:
+        return ERRNO_REASONS[exc.errno]
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"connection failed ({exc.strerror.lower()})"
+    return "connection failed"
 
 
 async def check_all(registry: PluginRegistry) -> list[ServiceHealth]:

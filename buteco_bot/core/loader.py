@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from discord import app_commands
 from discord.ext import commands
 
+from .boundary import reserved_env
 from .declarative import build_commands
 from .discovery import Plugin, discover
 from .help import dangling_help, leaf_commands
@@ -26,6 +28,26 @@ class PluginSource:
     plugins_dir: Path | None
     env: Mapping[str, str]
     first_party: frozenset[str]
+    env_file: Path | None = None  # PLUGINS_ENV_FILE: more URLs and credentials, re-read at every (re)load
+
+
+ENV_FILE_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}_(URL|TOKEN)$")
+MAX_ENV_FILE_BYTES = 64 * 1024
+
+
+def with_env_file(env: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
+    """env plus the service URLs and credentials env_file sets; never a variable the bot keeps for itself."""
+    merged = dict(env)
+    try:
+        text = env_file.read_bytes()[:MAX_ENV_FILE_BYTES].decode("utf-8", "replace") if env_file else ""
+    except OSError as exc:
+        log.warning("PLUGINS_ENV_FILE cannot be read (%s); using the environment alone", type(exc).__name__)
+        return merged
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and value and ENV_FILE_NAME.match(name) and not reserved_env(name):
+            merged[name] = value
+    return merged
 
 
 def _reason(exc: BaseException) -> str:
@@ -39,11 +61,18 @@ class PluginLoader:
 
     def __init__(self, registry: PluginRegistry, bot: commands.Bot, source: PluginSource) -> None:
         self.registry, self.bot, self.source = registry, bot, source
+        self.env: Mapping[str, str] = source.env  # with PLUGINS_ENV_FILE's values as of the last (re)load
 
     async def discover(self) -> dict[str, Plugin]:
         """Read the manifests in a thread: a slow or hostile file never blocks the event loop."""
         source = self.source
-        return await asyncio.to_thread(discover, source.plugins_dir, source.env, source.first_party)
+
+        def read() -> tuple[dict[str, str], dict[str, Plugin]]:
+            env = with_env_file(source.env, source.env_file)
+            return env, discover(source.plugins_dir, env, source.first_party)
+
+        self.env, found = await asyncio.to_thread(read)
+        return found
 
     async def load_all(self) -> None:
         """First load at start-up: every loadable plugin, each one's failure its own."""
@@ -86,7 +115,7 @@ class PluginLoader:
     async def _load(self, plugin: Plugin) -> None:
         manifest, bot, owners = plugin.manifest, self.bot, self.registry.module_owner
         token_env = manifest.service.token_env
-        self.registry.connect(plugin, self.source.env.get(token_env) if token_env else None)  # its own credential
+        self.registry.connect(plugin, self.env.get(token_env) if token_env else None)  # its own credential
         module = manifest.command_module
         if module:
             if module in owners:

@@ -94,6 +94,16 @@ class Health(Strict):
     critical: bool = True
 
 
+class Run(Strict):
+    """How `make run` runs the service on a developer's machine (buteco_dev reads it; the bot only validates it)."""
+
+    command: str = Field(min_length=1, max_length=1000)  # split like a shell; {port}, {bin} and {python} filled in
+    cwd: str = Field(default=".", pattern=r"^(\.|[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*)$")
+    build: str | None = Field(default=None, min_length=1, max_length=1000)  # once, before command
+    test: str | None = Field(default=None, min_length=1, max_length=1000)  # what `make test` runs in cwd
+    port_env: str = Field(default="PORT", pattern=ENV_NAME)
+
+
 class HelpEntry(Strict):
     command: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}( [a-z][a-z0-9_-]{0,31}){0,2}$")
     category: Text
@@ -190,6 +200,7 @@ class Manifest(Strict):
     enabled: bool = True
     service: Service
     health: Health = Field(default_factory=Health)
+    run: Run | None = None
     required_env: list[Annotated[str, Field(pattern=ENV_NAME)]] = Field(default_factory=list)
     command_module: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
     help: list[HelpEntry] = Field(default_factory=list)

@@ -48,13 +48,16 @@ def test_the_manifests_exist() -> None:
 
 
 def test_each_service_is_sent_only_its_own_credential(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first-party services know the bot by BOT_API_TOKEN; joke_api gets only JOKE_API_TOKEN."""
+    """The first-party services know the bot by BOT_API_TOKEN; joke_api (and any other plugin) only its own."""
     monkeypatch.setattr(sys, "path", [*sys.path])  # discover() appends the plugins directory
     first_party = BotSettings.model_fields["first_party_plugins"].default
     assert first_party == {"balance", "bet", "client", "coin", "genai"}
     tokens = {p.stem: load_manifest_file(p).service.token_env for p in MANIFESTS}
-    assert tokens == {**dict.fromkeys(first_party, "BOT_API_TOKEN"), "joke": "JOKE_API_TOKEN"}
-    env = {"BOT_API_TOKEN": "b" * 16, "JOKE_API_TOKEN": "j" * 16}
+    others = {plugin_id: token for plugin_id, token in tokens.items() if plugin_id not in first_party}
+    assert tokens == {**dict.fromkeys(first_party, "BOT_API_TOKEN"), **others} and others["joke"] == "JOKE_API_TOKEN"
+    assert all(token and token != "BOT_API_TOKEN" for token in others.values()), others
+    assert len(set(others.values())) == len(others), f"each plugin its own credential: {others}"
+    env = {"BOT_API_TOKEN": "b" * 16, **{token: token.lower() * 2 for token in others.values()}}
     assert {p.state for p in discover(REPO_PLUGINS, env, first_party).values()} == {"loaded"}
 
 
