@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from buteco_dev.credentials import role_url
 from buteco_dev.migrations import MIGRATION_SERVICE
 from buteco_dev.processes import free_port
 
@@ -66,8 +67,8 @@ async def test_a_database_that_starts_late_is_waited_for(pg_admin_url: str, migr
 
 
 async def test_a_wrong_password_fails_at_once_and_says_what_to_check(pg_admin_url: str, migrated_template_url) -> None:
-    server = urlsplit(pg_admin_url)
-    wrong = pg_admin_url.replace(f":{server.password}@", ":not-the-password@")
+    # A service role: it must log in with a password on every server we test on (the owner may be trusted locally).
+    wrong = role_url(migrated_template_url, "balance_api", "not-the-password")
     code, output, seconds = await wait_for_database(wrong)
     assert code == 1 and "not ready" not in output and seconds < 10, output
     assert "database: cannot connect (28P01" in output and "DATABASE_URL's host, port, user, password" in output
