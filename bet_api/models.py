@@ -28,7 +28,6 @@ OPEN, LOCKED, SETTLING, SETTLED, CANCELLING, CANCELLED = (
     "cancelling",
     "cancelled",
 )
-PENDING_STATES = (SETTLING, CANCELLING)
 
 
 def _restrict(column: str, name: str) -> ForeignKey:
