@@ -90,37 +90,39 @@ def create(
         }
     )
     ledger.check_key(key)
-    if (first := _replay(session, key, fingerprint)) is not None:
-        return first, True
-    user_id = require_user_id(session, discord_id)
-    legs = [Leg(amount=-amount, user_id=user_id, discord_id=discord_id), Leg(amount=amount, system=HOLDS)]
 
-    def reserve() -> int | None:
-        posted = ledger.write(
-            session, guild_id=guild_id, kind="hold", reason=reason, key=key, fingerprint=fingerprint, legs=legs
-        )
-        if posted is None:
-            return None
-        params = {
-            "guild_id": guild_id,
-            "account_id": posted.postings[0].account_id,
-            "system": system,
-            "amount": amount,
-            "kind": kind,
-            "reason": reason,
-            "key": key,
-            "hash": fingerprint,
-            "expires_in_s": expires_in_s,
-            "transaction_id": posted.id,
-        }
-        return session.execute(_INSERT, params).scalar_one()
+    def decide() -> tuple[HoldOut, bool]:
+        user_id = require_user_id(session, discord_id)
+        legs = [Leg(amount=-amount, user_id=user_id, discord_id=discord_id), Leg(amount=amount, system=HOLDS)]
 
-    hold_id = ledger.atomically(session, reserve)
-    if hold_id is None:  # a twin request committed the key between our check and our claim
-        first = _replay(session, key, fingerprint)
-        assert first is not None
-        return first, True
-    return get(session, guild_id=guild_id, hold_id=hold_id), False
+        def reserve() -> int | None:
+            posted = ledger.write(
+                session, guild_id=guild_id, kind="hold", reason=reason, key=key, fingerprint=fingerprint, legs=legs
+            )
+            if posted is None:
+                return None
+            params = {
+                "guild_id": guild_id,
+                "account_id": posted.postings[0].account_id,
+                "system": system,
+                "amount": amount,
+                "kind": kind,
+                "reason": reason,
+                "key": key,
+                "hash": fingerprint,
+                "expires_in_s": expires_in_s,
+                "transaction_id": posted.id,
+            }
+            return session.execute(_INSERT, params).scalar_one()
+
+        hold_id = ledger.atomically(session, reserve)
+        if hold_id is None:  # a twin request committed the key between our check and our claim
+            first = _replay(session, key, fingerprint)
+            assert first is not None
+            return first, True
+        return get(session, guild_id=guild_id, hold_id=hold_id), False
+
+    return ledger.answer_once(lambda: _replay(session, key, fingerprint), decide)
 
 
 def _resolve(session: Session, hold: Row, status: str) -> None:

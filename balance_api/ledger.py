@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from balance_api.errors import UnbalancedTransaction
-from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
+from service_kit.errors import IdempotencyKeyReused, InsufficientFunds, ServiceError
 
 MINT = "mint"
 RETRYABLE = {errorcodes.DEADLOCK_DETECTED, errorcodes.SERIALIZATION_FAILURE}
@@ -136,6 +136,19 @@ def replay(session: Session, key: str, fingerprint: str) -> PostedTransaction | 
     if existing.request_hash != fingerprint:
         raise IdempotencyKeyReused(f"idempotency key {key!r} was already used for a different request")
     return load_transaction(session, key)
+
+
+def answer_once(find_first: Callable[[], T | None], decide: Callable[[], tuple[T, bool]]) -> tuple[T, bool]:
+    """The first answer a key got, else decide's; a refusal stands only if no twin answered the key meanwhile."""
+    if (first := find_first()) is not None:
+        return first, True
+    try:
+        return decide()
+    except ServiceError:
+        # A twin may have committed between our look and a refusal (a member forgotten just after it paid).
+        if (first := find_first()) is not None:
+            return first, True
+        raise
 
 
 def _lock_accounts(session: Session, guild_id: int, legs: list[Leg]) -> dict[tuple[str, int | str], dict]:

@@ -110,20 +110,23 @@ def transfer(
         }
     )
     ledger.check_key(key)
-    if (first := ledger.replay(session, key, fingerprint)) is not None:
-        return first, True  # the first answer, whatever changed since: a member forgotten, a lower limit
-    if from_discord_id == to_discord_id:
-        raise SelfTransfer("you cannot transfer coins to yourself")
-    if amount > max_amount:
-        raise AmountOverLimit(f"a transfer can move at most {max_amount} coins", max_amount=max_amount)
-    ids = require_user_ids(session, [from_discord_id, to_discord_id])
-    legs = [
-        Leg(amount=-amount, user_id=ids[from_discord_id], discord_id=from_discord_id),
-        Leg(amount=amount, user_id=ids[to_discord_id], discord_id=to_discord_id),
-    ]
-    return ledger.post(
-        session, guild_id=guild_id, kind="transfer", reason=reason, key=key, fingerprint=fingerprint, legs=legs
-    )
+
+    def decide() -> tuple[PostedTransaction, bool]:
+        if from_discord_id == to_discord_id:
+            raise SelfTransfer("you cannot transfer coins to yourself")
+        if amount > max_amount:
+            raise AmountOverLimit(f"a transfer can move at most {max_amount} coins", max_amount=max_amount)
+        ids = require_user_ids(session, [from_discord_id, to_discord_id])
+        legs = [
+            Leg(amount=-amount, user_id=ids[from_discord_id], discord_id=from_discord_id),
+            Leg(amount=amount, user_id=ids[to_discord_id], discord_id=to_discord_id),
+        ]
+        return ledger.post(
+            session, guild_id=guild_id, kind="transfer", reason=reason, key=key, fingerprint=fingerprint, legs=legs
+        )
+
+    # The first answer, whatever changed since: a member forgotten, a lower limit.
+    return ledger.answer_once(lambda: ledger.replay(session, key, fingerprint), decide)
 
 
 def post_transaction(
@@ -140,17 +143,19 @@ def post_transaction(
         }
     )
     ledger.check_key(key)
-    if (first := ledger.replay(session, key, fingerprint)) is not None:
-        return first, True  # the first answer even if a member it names was forgotten since
-    discord_ids = [p.user_id for p in postings if p.user_id is not None]
-    ids = require_user_ids(session, discord_ids) if discord_ids else {}
-    legs = [
-        Leg(amount=p.amount, user_id=ids.get(p.user_id) if p.user_id else None, system=p.system, discord_id=p.user_id)
-        for p in postings
-    ]
-    return ledger.post(
-        session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
-    )
+
+    def decide() -> tuple[PostedTransaction, bool]:
+        discord_ids = [p.user_id for p in postings if p.user_id is not None]
+        ids = require_user_ids(session, discord_ids) if discord_ids else {}
+        legs = [
+            Leg(amount=p.amount, user_id=ids.get(p.user_id), system=p.system, discord_id=p.user_id) for p in postings
+        ]
+        return ledger.post(
+            session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
+        )
+
+    # The first answer even if a member it names was forgotten since.
+    return ledger.answer_once(lambda: ledger.replay(session, key, fingerprint), decide)
 
 
 def transaction_by_key(session: Session, *, key: str) -> PostedTransaction:

@@ -114,12 +114,12 @@ def _claim_locked(
     replayed = _by_key(session, key, guild_id, discord_id)
     if replayed is not None:
         return ClaimOutcome.of(_completed(session, ledger, replayed), 200, replayed=True)
-    completed = [credit_claim(session, ledger, claim, discord_id) for claim in _pending(session, guild_id, user_id)]
+    for claim in _pending(session, guild_id, user_id):
+        credit_claim(session, ledger, claim, discord_id)
     now = _db_now(session)
     last = _latest(session, guild_id, user_id)
     if last is not None and not rules.can_claim(last=_last(last), now=now, rules=daily):
-        if any(claim.id == last.id for claim in completed):
-            return ClaimOutcome.of(last, 200)
+        # A claim paid just now under another key still used this window: this key is refused, now and on replay.
         raise _refuse(last, daily)
     plan = rules.plan_claim(last=_last(last), now=now, rules=daily)
     claim = session.scalars(

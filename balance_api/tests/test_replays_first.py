@@ -3,8 +3,10 @@
 import httpx
 import pytest
 
+from balance_api import ledger
 from balance_api.tests.conftest import forget, hold, mint, new_snowflake, register
 from buteco_dev.credentials import TEST_TOKENS, auth_headers
+from service_kit.identity import UserNotFound
 
 
 @pytest.fixture
@@ -127,3 +129,15 @@ def test_a_key_with_nul_or_any_other_odd_character_is_a_422(api, key):
         answer = api.get(path)
         assert answer.status_code == 422, (path, answer.text)
         assert answer.json()["code"] == "invalid_request" and "idempotency_key" in answer.json()["detail"]
+
+
+def test_a_refusal_gives_way_to_a_twin_that_answered_the_key_meanwhile():
+    """A twin that paid between our look and our refusal (its member forgotten just after) wins, replayed."""
+    looks = iter([None, "the twin's transaction"])
+
+    def refuse():
+        raise UserNotFound.by_discord_id(1)
+
+    assert ledger.answer_once(lambda: next(looks), refuse) == ("the twin's transaction", True)
+    with pytest.raises(UserNotFound):
+        ledger.answer_once(lambda: None, refuse)
