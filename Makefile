@@ -68,9 +68,12 @@ test: install lint go-test service-tests
 test-fast: install
 	$(PYTEST) -m "not slow"
 
+# Issues 2 and 13 in one run (~10-15 min; docs/benchmarks.md): money core, open loop, pgbench, the original's
+# replica, reads, the bot end to end, settlement. Markdown tables on stdout, results in .tmp/bench/latest/.
+# `make bench BENCH_ARGS="--skip e2e,settle"` leaves phases out.
 bench: install
 ifneq ($(wildcard bench/run.sh),)
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH_ARGS)
 else
 	@echo "bench: skipped: no bench/run.sh yet"
 endif

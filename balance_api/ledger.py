@@ -1,19 +1,20 @@
-"""The posting engine: one database transaction per money move, balanced, idempotent, never overdrawn."""
+"""The posting engine's Python side: validate, make one call of the database's posting function, map its answer."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from psycopg2 import errorcodes
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from balance_api.errors import UnbalancedTransaction
 from service_kit.errors import IdempotencyKeyReused, InsufficientFunds, ServiceError
+from service_kit.identity import unknown_user
 
-MINT = "mint"
 RETRYABLE = {errorcodes.DEADLOCK_DETECTED, errorcodes.SERIALIZATION_FAILURE}
 ATTEMPTS = 3
 RESERVED_PREFIX = "hold:"
@@ -22,12 +23,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Leg:
-    """One side of a move: a member (internal user id) or a system account (code), and a signed amount."""
+    """One side of a move: a member (Discord id, as on the wire) or a system account (code), and a signed amount."""
 
     amount: int
     user_id: int | None = None
     system: str | None = None
-    discord_id: int | None = None
 
     @property
     def owner(self) -> tuple[str, int | str]:
@@ -52,41 +52,43 @@ class PostedTransaction:
     idempotency_key: str
     created_at: datetime
     postings: list[PostedLeg]
+    data: dict[str, int] | None = None
 
 
-_CLAIM_KEY = text(
-    "INSERT INTO ledger_transactions (guild_id, idempotency_key, request_hash, kind, reason) "
-    "VALUES (:guild_id, :key, :hash, :kind, :reason) "
-    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, created_at"
+@dataclass(frozen=True)
+class Prepared:
+    """A statement PostgreSQL parses and plans once per connection: each later call sends EXECUTE and the values."""
+
+    name: str
+    prepare: str
+    execute: TextClause
+
+
+def prepared(name: str, sql: str, **types: str) -> Prepared:
+    """sql takes $1..$n: the keyword arguments name them, in order, with their types."""
+    values = ", ".join(f":{param}" for param in types)
+    return Prepared(name, f"PREPARE {name} ({', '.join(types.values())}) AS {sql}", text(f"EXECUTE {name}({values})"))
+
+
+# Migration PostingFunctions: replay first, resolve members, lock in id order, check, claim the key, post.
+_POST = prepared(
+    "ledger_post_call",
+    "SELECT ledger_post($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    guild_id="bigint",
+    kind="varchar",
+    reason="varchar",
+    key="varchar",
+    hash="bpchar",
+    discord_ids="bigint[]",
+    systems="varchar[]",
+    amounts="bigint[]",
+    data="jsonb",
 )
-_EXISTING_KEY = text("SELECT id, request_hash FROM ledger_transactions WHERE idempotency_key = :key")
-_LOCK_ACCOUNTS = text(
-    "SELECT id, user_id, system_code, balance, allow_negative FROM accounts "
-    "WHERE guild_id = :guild_id AND (user_id = ANY(:user_ids) OR system_code = ANY(:codes)) "
-    "ORDER BY id FOR UPDATE"
-)
-_OPEN_ACCOUNTS = text(
-    "INSERT INTO accounts (guild_id, user_id, system_code, allow_negative) "
-    "SELECT :guild_id, u, s, s IS NOT DISTINCT FROM :mint "
-    "FROM unnest(CAST(:user_ids AS bigint[]), CAST(:codes AS varchar[])) AS t(u, s) "
-    "ON CONFLICT DO NOTHING"
-)
-_APPLY = text(
-    "WITH moved AS ("
-    " UPDATE accounts a SET balance = v.balance_after, updated_at = now()"
-    " FROM unnest(CAST(:account_ids AS bigint[]), CAST(:balances AS bigint[])) AS v(id, balance_after)"
-    " WHERE a.id = v.id RETURNING a.id)"
-    " INSERT INTO postings (transaction_id, account_id, amount, balance_after)"
-    " SELECT :transaction_id, p.account_id, p.amount, p.balance_after"
-    " FROM unnest(CAST(:account_ids AS bigint[]), CAST(:amounts AS bigint[]), CAST(:balances AS bigint[]))"
-    " AS p(account_id, amount, balance_after)"
-)
-_LOAD = text(
-    "SELECT t.id, t.guild_id, t.kind, t.reason, t.idempotency_key, t.created_at,"
-    " p.account_id, u.discord_id, a.system_code, p.amount, p.balance_after"
-    " FROM ledger_transactions t JOIN postings p ON p.transaction_id = t.id"
-    " JOIN accounts a ON a.id = p.account_id LEFT JOIN users u ON u.id = a.user_id"
-    " WHERE t.idempotency_key = :key ORDER BY p.id"
+_REPLAY = prepared("ledger_replay_call", "SELECT ledger_replay($1, $2)", key="varchar", hash="bpchar")
+_LOAD = prepared(
+    "ledger_load_call",
+    "SELECT ledger_transaction_json(id) FROM ledger_transactions WHERE idempotency_key = $1",
+    key="varchar",
 )
 
 
@@ -103,16 +105,80 @@ def validate_legs(legs: list[Leg]) -> None:
         raise UnbalancedTransaction(f"postings must sum to zero; they sum to {total}")
 
 
+def call(session: Session, statement: Prepared, params: dict[str, Any]) -> Any:
+    """One statement in autocommit: the function is the whole transaction, so only that statement goes on the wire.
+
+    psycopg2 sends no BEGIN in autocommit, and nothing on the rollback that ends the session when no transaction is
+    open; flipping the flag on the pooled connection (not SQLAlchemy's isolation_level option, whose reset on
+    check-in costs a SET round trip) keeps it at one. The statement is prepared on the connection's first call (the
+    driver's .info goes with the connection, so a new one prepares again). A deadlock or serialization failure
+    rolled the statement back entirely, so it runs again as it is."""
+    if session.in_transaction():
+        raise RuntimeError("a posting function is a transaction of its own: call it with no transaction open")
+    try:
+        connection = session.connection()
+        driver = connection.connection.dbapi_connection
+        driver.autocommit = True
+        try:
+            ready = connection.connection.info.setdefault("prepared", set())
+            if statement.name not in ready:
+                connection.exec_driver_sql(statement.prepare)
+                ready.add(statement.name)
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    return connection.execute(statement.execute, params).scalar()
+                except DBAPIError as exc:
+                    if getattr(exc.orig, "pgcode", None) not in RETRYABLE or attempt == ATTEMPTS:
+                        raise
+            raise AssertionError("unreachable")
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    finally:
+        session.close()
+
+
+def refusal(answer: dict[str, Any], key: str) -> ServiceError:
+    """The ServiceError for a refusal the posting functions share."""
+    code = answer["refused"]
+    if code == "idempotency_key_reused":
+        return IdempotencyKeyReused(f"idempotency key {key!r} was already used for a different request")
+    if code == "user_not_found":
+        return unknown_user(answer["user_id"])
+    if code == "insufficient_funds":
+        balance, needed = answer["balance"], answer["needed"]
+        return InsufficientFunds(
+            f"not enough coins: the balance is {balance} and this needs {needed}", balance=balance, needed=needed
+        )
+    raise AssertionError(f"unknown refusal {code!r}")
+
+
+def _transaction(found: dict[str, Any]) -> PostedTransaction:
+    columns = found["postings"]  # one array per field, in posting order
+    fields = ("account_id", "user_id", "system", "amount", "balance_after")
+    legs = [PostedLeg(*row) for row in zip(*(columns[field] for field in fields), strict=True)]
+    return PostedTransaction(
+        found["id"],
+        found["guild_id"],
+        found["kind"],
+        found["reason"],
+        found["idempotency_key"],
+        datetime.fromisoformat(found["created_at"]),
+        legs,
+        found.get("data"),
+    )
+
+
+def _answer(answer: dict[str, Any], key: str) -> tuple[PostedTransaction, bool]:
+    if "refused" in answer:
+        raise refusal(answer, key)
+    return _transaction(answer["transaction"]), answer["replayed"]
+
+
 def load_transaction(session: Session, key: str) -> PostedTransaction | None:
     """A committed transaction by its idempotency key, as the caller first received it."""
-    rows = session.execute(_LOAD, {"key": key}).all()
-    if not rows:
-        return None
-    first = rows[0]
-    legs = [PostedLeg(r.account_id, r.discord_id, r.system_code, r.amount, r.balance_after) for r in rows]
-    return PostedTransaction(
-        first.id, first.guild_id, first.kind, first.reason, first.idempotency_key, first.created_at, legs
-    )
+    found = call(session, _LOAD, {"key": key})
+    return None if found is None else _transaction(found)
 
 
 def check_key(key: str) -> None:
@@ -123,120 +189,49 @@ def check_key(key: str) -> None:
         )
 
 
-def key_used(session: Session, key: str) -> bool:
-    """Whether a committed move already carries the key."""
-    return session.execute(_EXISTING_KEY, {"key": key}).one_or_none() is not None
-
-
 def replay(session: Session, key: str, fingerprint: str) -> PostedTransaction | None:
-    """The first result of a key already applied, before anything else is looked at; None for a fresh key."""
-    existing = session.execute(_EXISTING_KEY, {"key": key}).one_or_none()
-    if existing is None:
-        return None
-    if existing.request_hash != fingerprint:
-        raise IdempotencyKeyReused(f"idempotency key {key!r} was already used for a different request")
-    return load_transaction(session, key)
+    """The first result of a key already applied; None for a fresh key."""
+    answer = call(session, _REPLAY, {"key": key, "hash": fingerprint})
+    return None if answer is None else _answer(answer, key)[0]
 
 
-def answer_once(find_first: Callable[[], T | None], decide: Callable[[], tuple[T, bool]]) -> tuple[T, bool]:
-    """The first answer a key got, else decide's; a refusal stands only if no twin answered the key meanwhile."""
+def refuse_or_replay(error: ServiceError, find_first: Callable[[], T | None]) -> T:
+    """A refusal stands only for a key never applied: the first answer the key got wins over it."""
     if (first := find_first()) is not None:
-        return first, True
-    try:
-        return decide()
-    except ServiceError:
-        # A twin may have committed between our look and a refusal (a member forgotten just after it paid).
-        if (first := find_first()) is not None:
-            return first, True
-        raise
-
-
-def _lock_accounts(session: Session, guild_id: int, legs: list[Leg]) -> dict[tuple[str, int | str], dict]:
-    params = {
-        "guild_id": guild_id,
-        "user_ids": [leg.user_id for leg in legs if leg.user_id is not None],
-        "codes": [leg.system for leg in legs if leg.system is not None],
-    }
-    rows = session.execute(_LOCK_ACCOUNTS, params).mappings().all()
-    if len(rows) < len(legs):
-        found = {("user", r["user_id"]) if r["user_id"] is not None else ("system", r["system_code"]) for r in rows}
-        missing = [leg for leg in legs if leg.owner not in found]
-        session.execute(
-            _OPEN_ACCOUNTS,
-            {
-                "guild_id": guild_id,
-                "mint": MINT,
-                "user_ids": [leg.user_id for leg in missing],
-                "codes": [leg.system for leg in missing],
-            },
-        )
-        rows = session.execute(_LOCK_ACCOUNTS, params).mappings().all()
-    return {("user", r["user_id"]) if r["user_id"] is not None else ("system", r["system_code"]): r for r in rows}
-
-
-def write(
-    session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str, legs: list[Leg]
-) -> PostedTransaction | None:
-    """Claim the key and apply the legs in the session's transaction, uncommitted; None when the key is taken."""
-    claimed = session.execute(
-        _CLAIM_KEY, {"guild_id": guild_id, "key": key, "hash": fingerprint, "kind": kind, "reason": reason}
-    ).one_or_none()
-    if claimed is None:
-        return None
-    accounts = _lock_accounts(session, guild_id, legs)
-    posted_legs = []
-    for leg in legs:
-        account = accounts[leg.owner]
-        after = account["balance"] + leg.amount
-        if after < 0 and not account["allow_negative"]:
-            raise InsufficientFunds(
-                f"not enough coins: the balance is {account['balance']} and this needs {-leg.amount}",
-                balance=account["balance"],
-                needed=-leg.amount,
-            )
-        posted_legs.append(PostedLeg(account["id"], leg.discord_id, leg.system, leg.amount, after))
-    session.execute(
-        _APPLY,
-        {
-            "transaction_id": claimed.id,
-            "account_ids": [p.account_id for p in posted_legs],
-            "amounts": [p.amount for p in posted_legs],
-            "balances": [p.balance_after for p in posted_legs],
-        },
-    )
-    return PostedTransaction(claimed.id, guild_id, kind, reason, key, claimed.created_at, posted_legs)
-
-
-def atomically(session: Session, work: Callable[[], T]) -> T:
-    """Run work in one database transaction and commit it; a deadlock or serialization failure runs it again."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            result = work()
-            session.commit()
-            return result
-        except DBAPIError as exc:
-            session.rollback()
-            if getattr(exc.orig, "pgcode", None) not in RETRYABLE or attempt == ATTEMPTS:
-                raise
-        except Exception:
-            session.rollback()
-            raise
-    raise AssertionError("unreachable")
+        return first
+    raise error
 
 
 def post(
-    session: Session, *, guild_id: int, kind: str, reason: str | None, key: str, fingerprint: str, legs: list[Leg]
+    session: Session,
+    *,
+    guild_id: int,
+    kind: str,
+    reason: str | None,
+    key: str,
+    fingerprint: str,
+    legs: list[Leg],
+    rules: tuple[Callable[[], None], ...] = (),
+    data: dict[str, int] | None = None,
 ) -> tuple[PostedTransaction, bool]:
-    """Apply the legs once (or return the first result for a replayed key); True when it was a replay."""
-    validate_legs(legs)
-    posted = atomically(
-        session,
-        lambda: write(
-            session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
-        ),
-    )
-    if posted is not None:
-        return posted, False
-    first = replay(session, key, fingerprint)  # a twin request committed the key between our check and our claim
-    assert first is not None
-    return first, True
+    """Apply the legs once in one call (or answer the key's first result); True when it was a replay.
+
+    rules are the caller's own checks (a limit, no self-transfer), refusing only what was never applied; data (the
+    move's ids, for readers) must be part of the fingerprint."""
+    try:
+        for rule in (*rules, lambda: validate_legs(legs)):
+            rule()
+    except ServiceError as error:  # checked here, without a round trip: a key already applied still answers first
+        return refuse_or_replay(error, lambda: replay(session, key, fingerprint)), True
+    params = {
+        "guild_id": guild_id,
+        "kind": kind,
+        "reason": reason,
+        "key": key,
+        "hash": fingerprint,
+        "discord_ids": [leg.user_id for leg in legs],
+        "systems": [leg.system for leg in legs],
+        "amounts": [leg.amount for leg in legs],
+        "data": None if data is None else json.dumps(data),
+    }
+    return _answer(call(session, _POST, params), key)

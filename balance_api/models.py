@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import CHAR, BigInteger, Boolean, DateTime, ForeignKey, String, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service_kit.db import Base
@@ -36,6 +37,7 @@ class LedgerTransaction(Base):
     request_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    data: Mapped[dict | None] = mapped_column(JSONB, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
 

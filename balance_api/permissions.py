@@ -11,6 +11,7 @@ EVERY_CALLER = {"bot", "coin_api", "bet_api"}  # a plugin service's credential i
 PERMISSIONS = Permissions(
     {
         "get_balance": EVERY_CALLER,
+        "get_limits": EVERY_CALLER,
         "get_system_balance": EVERY_CALLER,
         "get_statement": EVERY_CALLER,
         "get_leaderboard": EVERY_CALLER,

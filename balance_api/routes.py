@@ -23,6 +23,7 @@ from balance_api.schemas import (
     HoldIn,
     HoldOut,
     LeaderboardOut,
+    LimitsOut,
     StatementOut,
     SystemBalanceOut,
     SystemCode,
@@ -32,7 +33,7 @@ from balance_api.schemas import (
 )
 from balance_api.settings import BalanceSettings
 from service_kit.auth import CallerDep, ForbiddenCaller
-from service_kit.db import SessionDep
+from service_kit.db import AutocommitSessionDep, SessionDep
 from service_kit.deps import get_settings
 from service_kit.errors import IdempotencyKeyReused, InsufficientFunds
 from service_kit.idempotency import mark_replayed
@@ -64,6 +65,7 @@ def _answer(response: Response, posted: PostedTransaction, replayed: bool) -> Tr
         guild_id=posted.guild_id,
         kind=posted.kind,
         reason=posted.reason,
+        data=posted.data,
         idempotency_key=posted.idempotency_key,
         created_at=posted.created_at,
         postings=[
@@ -80,12 +82,17 @@ def _answer(response: Response, posted: PostedTransaction, replayed: bool) -> Tr
 
 
 @router.get("/guilds/{guild_id}/members/{discord_id}/balance", responses=refusals(UserNotFound))
-def get_balance(guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep) -> BalanceOut:
+def get_balance(guild_id: SnowflakePath, discord_id: SnowflakePath, session: AutocommitSessionDep) -> BalanceOut:
     return service.balance_of(session, guild_id=guild_id, discord_id=discord_id)
 
 
+@router.get("/limits")
+def get_limits(settings: SettingsDep) -> LimitsOut:
+    return LimitsOut(transfer_max_amount=settings.transfer_max_amount)
+
+
 @router.get("/guilds/{guild_id}/system/{code}/balance")
-def get_system_balance(guild_id: SnowflakePath, code: SystemCode, session: SessionDep) -> SystemBalanceOut:
+def get_system_balance(guild_id: SnowflakePath, code: SystemCode, session: AutocommitSessionDep) -> SystemBalanceOut:
     return service.system_balance(session, guild_id=guild_id, code=code)
 
 
@@ -125,7 +132,13 @@ def create_transaction(
 ) -> TransactionOut:
     authorize_transaction(caller, body)
     posted, replayed = service.post_transaction(
-        session, guild_id=body.guild_id, kind=body.kind, reason=body.reason, postings=body.postings, key=key
+        session,
+        guild_id=body.guild_id,
+        kind=body.kind,
+        reason=body.reason,
+        postings=body.postings,
+        key=key,
+        data=body.data,
     )
     return _answer(response, posted, replayed)
 
@@ -139,7 +152,7 @@ def get_transaction(idempotency_key: KeyPath, session: SessionDep, response: Res
 def get_statement(
     guild_id: SnowflakePath,
     discord_id: SnowflakePath,
-    session: SessionDep,
+    session: AutocommitSessionDep,
     limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
     before_id: PostingCursor = None,
 ) -> StatementOut:
@@ -149,7 +162,7 @@ def get_statement(
 @router.get("/guilds/{guild_id}/leaderboard")
 def get_leaderboard(
     guild_id: SnowflakePath,
-    session: SessionDep,
+    session: AutocommitSessionDep,
     limit: Annotated[int, Query(ge=1, le=25), DIGITS_ONLY] = 10,
     user_id: Annotated[
         int | None, Query(ge=1, le=SNOWFLAKE_MAX, description="a Discord id: also rank this member"), DIGITS_ONLY
@@ -159,7 +172,7 @@ def get_leaderboard(
 
 
 @router.get("/guilds/{guild_id}/audit")
-def get_audit(guild_id: SnowflakePath, session: SessionDep) -> AuditOut:
+def get_audit(guild_id: SnowflakePath, session: AutocommitSessionDep) -> AuditOut:
     return service.audit(session, guild_id=guild_id)
 
 

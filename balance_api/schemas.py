@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service_kit.types import MAX_AMOUNT, Amount, Reason, Snowflake, Strict, exactly_one_of
+from service_kit.types import MAX_AMOUNT, SNOWFLAKE_MAX, Amount, Reason, Snowflake, Strict, exactly_one_of
 
 SystemCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -17,6 +17,21 @@ SignedAmount = Annotated[
         le=MAX_AMOUNT,
         json_schema_extra={"not": {"const": 0}},
         description="coins in (positive) or out (negative) of the account; never 0",
+    ),
+]
+
+
+DATA_MAX_ENTRIES = 8
+DataKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+DataValue = Annotated[int, Field(strict=True, ge=-SNOWFLAKE_MAX, le=SNOWFLAKE_MAX)]
+TransactionData = Annotated[
+    dict[DataKey, DataValue],
+    Field(
+        min_length=1,
+        max_length=DATA_MAX_ENTRIES,
+        description="what the move is about, as named integers (e.g. claim_number, streak, event_id), so readers"
+        " can render it in their own language; never a member's text",
+        json_schema_extra={"additionalProperties": False},  # a name outside the pattern is refused, not let through
     ),
 ]
 
@@ -48,6 +63,7 @@ class TransactionIn(Strict):
     guild_id: Snowflake
     kind: Kind
     reason: Reason = None
+    data: TransactionData | None = None
     postings: list[PostingIn] = Field(min_length=2, max_length=20000)
 
 
@@ -64,6 +80,7 @@ class TransactionOut(BaseModel):
     guild_id: Snowflake
     kind: str
     reason: str | None
+    data: dict[str, int] | None = None
     idempotency_key: str
     created_at: datetime
     postings: list[PostingOut]
@@ -77,6 +94,12 @@ class BalanceOut(BaseModel):
     updated_at: datetime | None
 
 
+class LimitsOut(BaseModel):
+    """What a caller checks before asking a member to confirm a move the ledger would refuse."""
+
+    transfer_max_amount: int = Field(description="the most coins one member-to-member transfer may move")
+
+
 class SystemBalanceOut(BaseModel):
     guild_id: Snowflake
     system: str
@@ -84,8 +107,11 @@ class SystemBalanceOut(BaseModel):
 
 
 class Counterparty(BaseModel):
+    """The other side of a two-sided move: a member (null once forgotten) or a system account."""
+
     user_id: Snowflake | None
     system: str | None
+    display_name: str | None = Field(default=None, description="the member's name as last registered")
 
 
 class StatementLine(BaseModel):
@@ -93,6 +119,7 @@ class StatementLine(BaseModel):
     transaction_id: int
     kind: str
     reason: str | None
+    data: dict[str, int] | None = Field(default=None, description="the move's ids, to render with its kind")
     amount: int
     balance_after: int
     counterparty: Counterparty | None

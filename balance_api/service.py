@@ -19,7 +19,7 @@ from balance_api.schemas import (
     SystemBalanceOut,
 )
 from service_kit.idempotency import request_fingerprint
-from service_kit.identity import require_user_ids, unknown_user
+from service_kit.identity import unknown_user
 
 # Public: bench/money_core.py EXPLAINs the very query a balance read runs.
 BALANCE_QUERY = text(
@@ -30,11 +30,11 @@ BALANCE_QUERY = text(
 )
 _SYSTEM_BALANCE = text("SELECT balance FROM accounts WHERE guild_id = :guild_id AND system_code = :code")
 _STATEMENT = text(
-    "SELECT p.id, p.transaction_id, t.kind, t.reason, p.amount, p.balance_after, p.created_at,"
-    " c.others, c.other_user, c.other_system"
+    "SELECT p.id, p.transaction_id, t.kind, t.reason, t.data, p.amount, p.balance_after, p.created_at,"
+    " c.others, c.other_user, c.other_system, c.other_name"
     " FROM postings p JOIN ledger_transactions t ON t.id = p.transaction_id"
     " LEFT JOIN LATERAL (SELECT count(*) AS others, min(u2.discord_id) AS other_user,"
-    "  min(a2.system_code) AS other_system"
+    "  min(a2.system_code) AS other_system, min(u2.display_name) AS other_name"
     "  FROM (SELECT account_id FROM postings p2 WHERE p2.transaction_id = p.transaction_id"
     "        AND p2.account_id <> p.account_id LIMIT 2) o"
     "  JOIN accounts a2 ON a2.id = o.account_id LEFT JOIN users u2 ON u2.id = a2.user_id) c ON true"
@@ -111,26 +111,36 @@ def transfer(
     )
     ledger.check_key(key)
 
-    def decide() -> tuple[PostedTransaction, bool]:
+    def not_to_oneself() -> None:
         if from_discord_id == to_discord_id:
             raise SelfTransfer("you cannot transfer coins to yourself")
+
+    def within_limit() -> None:
         if amount > max_amount:
             raise AmountOverLimit(f"a transfer can move at most {max_amount} coins", max_amount=max_amount)
-        ids = require_user_ids(session, [from_discord_id, to_discord_id])
-        legs = [
-            Leg(amount=-amount, user_id=ids[from_discord_id], discord_id=from_discord_id),
-            Leg(amount=amount, user_id=ids[to_discord_id], discord_id=to_discord_id),
-        ]
-        return ledger.post(
-            session, guild_id=guild_id, kind="transfer", reason=reason, key=key, fingerprint=fingerprint, legs=legs
-        )
 
-    # The first answer, whatever changed since: a member forgotten, a lower limit.
-    return ledger.answer_once(lambda: ledger.replay(session, key, fingerprint), decide)
+    # The first answer, whatever changed since (a member forgotten, a lower limit): the function replays first.
+    return ledger.post(
+        session,
+        guild_id=guild_id,
+        kind="transfer",
+        reason=reason,
+        key=key,
+        fingerprint=fingerprint,
+        legs=[Leg(amount=-amount, user_id=from_discord_id), Leg(amount=amount, user_id=to_discord_id)],
+        rules=(not_to_oneself, within_limit),
+    )
 
 
 def post_transaction(
-    session: Session, *, guild_id: int, kind: str, reason: str | None, postings: list[PostingIn], key: str
+    session: Session,
+    *,
+    guild_id: int,
+    kind: str,
+    reason: str | None,
+    postings: list[PostingIn],
+    key: str,
+    data: dict[str, int] | None = None,
 ) -> tuple[PostedTransaction, bool]:
     """Any balanced move another service needs (rewards, escrow, fees), once per key."""
     fingerprint = request_fingerprint(
@@ -140,22 +150,15 @@ def post_transaction(
             "kind": kind,
             "reason": reason,
             "postings": sorted((p.user_id or 0, p.system or "", p.amount) for p in postings),
+            **({} if data is None else {"data": data}),  # a move without data keeps the fingerprint it always had
         }
     )
     ledger.check_key(key)
-
-    def decide() -> tuple[PostedTransaction, bool]:
-        discord_ids = [p.user_id for p in postings if p.user_id is not None]
-        ids = require_user_ids(session, discord_ids) if discord_ids else {}
-        legs = [
-            Leg(amount=p.amount, user_id=ids.get(p.user_id), system=p.system, discord_id=p.user_id) for p in postings
-        ]
-        return ledger.post(
-            session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs
-        )
-
-    # The first answer even if a member it names was forgotten since.
-    return ledger.answer_once(lambda: ledger.replay(session, key, fingerprint), decide)
+    # The first answer even if a member it names was forgotten since: the function replays first.
+    legs = [Leg(amount=p.amount, user_id=p.user_id, system=p.system) for p in postings]
+    return ledger.post(
+        session, guild_id=guild_id, kind=kind, reason=reason, key=key, fingerprint=fingerprint, legs=legs, data=data
+    )
 
 
 def transaction_by_key(session: Session, *, key: str) -> PostedTransaction:
@@ -182,10 +185,13 @@ def statement(session: Session, *, guild_id: int, discord_id: int, limit: int, b
             transaction_id=r.transaction_id,
             kind=r.kind,
             reason=r.reason,
+            data=r.data,
             amount=r.amount,
             balance_after=r.balance_after,
             created_at=r.created_at,
-            counterparty=Counterparty(user_id=r.other_user, system=r.other_system) if r.others == 1 else None,
+            counterparty=Counterparty(user_id=r.other_user, system=r.other_system, display_name=r.other_name)
+            if r.others == 1
+            else None,
         )
         for r in rows[:limit]
     ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Money-core benchmark (issue 2), end to end on one durable throwaway PostgreSQL; figures in docs/benchmarks.md.
-# Usage: make bench   or   bash bench/run.sh [--seconds 20] [--workers 2,1]
-# (BENCH_LOG_LEVEL=WARNING runs balance_api without its per-request access line; INFO by default.)
+# The benchmarks of issues 2 and 13 in one run on one durable throwaway PostgreSQL; figures in docs/benchmarks.md.
+# Usage: make bench   or   bash bench/run.sh [--seconds 15] [--workers 2,1] [--skip open,pgbench,compare,reads,e2e,settle]
+# Prints markdown tables (also summary.md) that map onto the doc's issue-13 section; results.json has every figure.
+# (BENCH_LOG_LEVEL=WARNING runs balance_api without its access line; BENCH_POOL=32/0 overrides the pool defaults.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,8 +4,7 @@ import logging
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Boolean, case, column, func, select, text, update
 from sqlalchemy.orm import Session
 
 from client_api.errors import RegistrationContended
@@ -26,6 +25,37 @@ class Page(NamedTuple):
     next_after_id: int | None
 
 
+# One statement, so an autocommit session sends it alone: a member already known under this name is only read (no
+# row version, no WAL, no commit to wait for); a new name is an UPDATE, a new member an INSERT. No row comes back
+# only when a twin's insert or a forget-me committed meanwhile (this statement's snapshot missed it): run it again.
+_REGISTER_SQL = text(
+    """
+    WITH found AS (SELECT * FROM users WHERE discord_id = :discord_id),
+    renamed AS (
+        UPDATE users SET display_name = :display_name, updated_at = now()
+        WHERE discord_id = :discord_id
+          AND CAST(:display_name AS varchar) IS NOT NULL AND display_name IS DISTINCT FROM :display_name
+        RETURNING *
+    ),
+    created AS (
+        INSERT INTO users (discord_id, display_name)
+        SELECT :discord_id, :display_name WHERE NOT EXISTS (SELECT FROM found)
+        ON CONFLICT (discord_id) DO NOTHING
+        RETURNING *
+    )
+    SELECT *, true AS created FROM created
+    UNION ALL SELECT *, false FROM renamed
+    UNION ALL SELECT *, false FROM found
+    WHERE CAST(:display_name AS varchar) IS NULL OR found.display_name IS NOT DISTINCT FROM :display_name
+    """
+).columns(*User.__table__.columns, column("created", Boolean))
+_REGISTERED = (
+    select(User, _REGISTER_SQL.selected_columns.created)
+    .from_statement(_REGISTER_SQL)
+    .execution_options(populate_existing=True)
+)
+
+
 def _set_name(discord_id: int, display_name: str):
     """An UPDATE that stores the name and moves updated_at only when the name really changes."""
     changed = User.display_name.is_distinct_from(display_name)
@@ -44,26 +74,15 @@ def register(session: Session, *, discord_id: int, display_name: str | None = No
     An existing member given a display_name takes it: the bot registers with the member's current Discord name,
     so the stored name follows renames on Discord. Without a display_name the stored one is kept.
     """
-    create = (
-        insert(User)
-        .values(discord_id=discord_id, display_name=display_name)
-        .on_conflict_do_nothing(index_elements=[User.discord_id])
-        .returning(User)
-        .execution_options(populate_existing=True)
-    )
+    params = {"discord_id": discord_id, "display_name": display_name}
     for _ in range(_REGISTER_ATTEMPTS):
-        created = session.scalars(create).one_or_none()
-        if created is not None:
+        found = session.execute(_REGISTERED, params).one_or_none()
+        if found is not None:
+            user, created = found
             session.commit()
-            logger.info("registered user id=%s", created.id)
-            return created, True
-        if display_name is None:
-            existing = session.scalars(select(User).where(User.discord_id == discord_id)).one_or_none()
-        else:
-            existing = session.scalars(_set_name(discord_id, display_name)).one_or_none()
-        if existing is not None:
-            session.commit()
-            return existing, False
+            if created:
+                logger.info("registered user id=%s", user.id)
+            return user, created
         session.rollback()
     raise RegistrationContended(f"user {discord_id} was being registered and forgotten at once; retry")
 

@@ -50,6 +50,7 @@ def daily_move(claim: DailyClaim, discord_id: int) -> Move:
         kind="daily",
         reason=f"daily reward #{claim.claim_number} (streak {claim.streak})",
         postings=[Posting(-claim.amount, system=MINT), Posting(claim.amount, discord_id=discord_id)],
+        data={"claim_number": claim.claim_number, "streak": claim.streak},
     )
 
 
@@ -87,13 +88,15 @@ def complete(session: Session, ledger: LedgerClient, claim: DailyClaim) -> Daily
 def _resolve(session: Session, claim: DailyClaim, **values: object) -> DailyClaim:
     """Mark a pending claim credited or voided; a database blip leaves it pending for a retry or the reconcile."""
     try:
-        session.execute(
+        resolved = session.scalars(
             update(DailyClaim)
             .where(DailyClaim.id == claim.id, DailyClaim.credited_at.is_(None), DailyClaim.voided_at.is_(None))
             .values(**values)
-        )
+            .returning(DailyClaim)
+            .execution_options(populate_existing=True)
+        ).one_or_none()
         session.commit()
     except OperationalError as exc:
         logger.warning("claim %s was settled but could not be marked; a retry will: %s", daily_key(claim), exc)
         raise CreditPending(claim.claim_number, claim.amount) from exc
-    return session.get_one(DailyClaim, claim.id, populate_existing=True)
+    return resolved or session.get_one(DailyClaim, claim.id, populate_existing=True)  # marked by another request

@@ -12,7 +12,7 @@ from coin_api.rules import DailyRules
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut, ReconcileOut
 from coin_api.settings import CoinSettings
 from service_kit.auth import Permissions
-from service_kit.db import SessionDep
+from service_kit.db import AutocommitSessionDep
 from service_kit.deps import EngineDep, get_settings
 from service_kit.errors import IdempotencyKeyReused
 from service_kit.idempotency import mark_replayed
@@ -34,7 +34,8 @@ PERMISSIONS = Permissions(
 CLAIM_NUMBER_MAX = 2**31 - 1
 
 
-def get_rules(request: Request) -> DailyRules:
+async def get_rules(request: Request) -> DailyRules:
+    """No I/O: async, so reading it costs no thread-pool hand-off."""
     return request.app.state.rules
 
 
@@ -81,7 +82,7 @@ def claim_daily(
 
 @router.get("/guilds/{guild_id}/members/{discord_id}/daily", responses=refusals(UserNotFound))
 def daily_status(
-    guild_id: SnowflakePath, discord_id: SnowflakePath, session: SessionDep, daily: RulesDep
+    guild_id: SnowflakePath, discord_id: SnowflakePath, session: AutocommitSessionDep, daily: RulesDep
 ) -> DailyStatusOut:
     return service.daily_status(session, daily=daily, guild_id=guild_id, discord_id=discord_id)
 
@@ -90,7 +91,7 @@ def daily_status(
 def daily_history(
     guild_id: SnowflakePath,
     discord_id: SnowflakePath,
-    session: SessionDep,
+    session: AutocommitSessionDep,
     limit: Annotated[int, Query(ge=1, le=100), DIGITS_ONLY] = 20,
     before_number: Annotated[int | None, Query(ge=1, le=CLAIM_NUMBER_MAX), DIGITS_ONLY] = None,
 ) -> ClaimPageOut:

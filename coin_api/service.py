@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import BigInteger, DateTime, Engine, column, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -13,8 +13,9 @@ from coin_api.errors import CreditPending, DailyAlreadyClaimed
 from coin_api.models import DailyClaim
 from coin_api.rules import DailyRules, LastClaim
 from coin_api.schemas import ClaimOut, ClaimPageOut, DailyStatusOut
+from service_kit.db import AutocommitSession
 from service_kit.errors import IdempotencyKeyReused
-from service_kit.identity import find_discord_id, require_user_id
+from service_kit.identity import find_discord_id, require_user_id, unknown_user
 from service_kit.ledger_client import LedgerClient
 from service_kit.locks import pinned_session
 
@@ -32,18 +33,44 @@ class ClaimOutcome:
         return cls(ClaimOut.of(claim), status, replayed)
 
 
-def _db_now(session: Session) -> datetime:
-    """The database's clock, the one claimed_at is written with, so the cooldown has one time source."""
-    return session.execute(select(func.now())).scalar_one()
+@dataclass(frozen=True)
+class MemberState:
+    """A member's internal id, latest claim in a guild and the database's clock (the one claimed_at is written with,
+    so the cooldown has one time source), read in one round trip."""
+
+    user_id: int
+    now: datetime
+    latest: DailyClaim | None
 
 
-def _latest(session: Session, guild_id: int, user_id: int) -> DailyClaim | None:
-    return session.scalars(
-        select(DailyClaim)
-        .where(DailyClaim.guild_id == guild_id, DailyClaim.user_id == user_id)
-        .order_by(DailyClaim.claim_number.desc())
-        .limit(1)
-    ).one_or_none()
+def _member_state_query(member: str):
+    statement = text(
+        "SELECT u.id AS member_id, now() AS now, c.* FROM users u LEFT JOIN LATERAL (SELECT * FROM daily_claims"
+        " WHERE guild_id = :guild_id AND user_id = u.id ORDER BY claim_number DESC LIMIT 1) c ON true"
+        f" WHERE {member}"
+    ).columns(column("member_id", BigInteger), column("now", DateTime(timezone=True)), *DailyClaim.__table__.columns)
+    return (
+        select(statement.selected_columns.member_id, statement.selected_columns.now, DailyClaim)
+        .from_statement(statement)
+        .execution_options(populate_existing=True)
+    )
+
+
+_BY_DISCORD_ID = _member_state_query("u.discord_id = :discord_id")
+_BY_USER_ID = _member_state_query("u.id = :user_id")
+
+
+def _member_state(session: Session, guild_id: int, discord_id: int) -> MemberState:
+    """A registered member's state; 404 for a Discord id nobody registered."""
+    row = session.execute(_BY_DISCORD_ID, {"guild_id": guild_id, "discord_id": discord_id}).one_or_none()
+    if row is None:
+        raise unknown_user(discord_id)
+    return MemberState(*row)
+
+
+def _member_state_by_id(session: Session, guild_id: int, user_id: int) -> MemberState:
+    """The same by internal id, under the member's lock (the member may have been forgotten since)."""
+    return MemberState(*session.execute(_BY_USER_ID, {"guild_id": guild_id, "user_id": user_id}).one())
 
 
 def _last(claim: DailyClaim | None) -> LastClaim | None:
@@ -92,20 +119,21 @@ def claim_daily(
     key: str,
 ) -> ClaimOutcome:
     """Record one claim per cooldown window, commit it, then have the ledger pay it under the claim's key."""
-    with pinned_session(engine) as session:
+    # Every step is one statement that needs no transaction around it (the claim is committed before the ledger
+    # call, and the member's lock is a session-level one), so each runs in autocommit: one round trip apiece.
+    with pinned_session(engine, AutocommitSession) as session:
         replayed = _by_key(session, key, guild_id, discord_id)  # replays first: the member may be forgotten since
         if replayed is not None and not replayed.pending:
             return ClaimOutcome.of(replayed, 200, replayed=True)
         if replayed is not None:
             with member_lock(session, guild_id=guild_id, user_id=replayed.user_id, wait_s=lock_wait_s):
                 return ClaimOutcome.of(_completed(session, ledger, replayed), 200, replayed=True)
-        user_id = require_user_id(session, discord_id)
-        last = _latest(session, guild_id, user_id)
-        now = _db_now(session)
-        if last is not None and last.credited and not rules.can_claim(last=_last(last), now=now, rules=daily):
+        state = _member_state(session, guild_id, discord_id)
+        last = state.latest
+        if last is not None and last.credited and not rules.can_claim(last=_last(last), now=state.now, rules=daily):
             raise _refuse(last, daily)
-        with member_lock(session, guild_id=guild_id, user_id=user_id, wait_s=lock_wait_s):
-            return _claim_locked(session, ledger, daily, guild_id, user_id, discord_id, key)
+        with member_lock(session, guild_id=guild_id, user_id=state.user_id, wait_s=lock_wait_s):
+            return _claim_locked(session, ledger, daily, guild_id, state.user_id, discord_id, key)
 
 
 def _claim_locked(
@@ -116,8 +144,8 @@ def _claim_locked(
         return ClaimOutcome.of(_completed(session, ledger, replayed), 200, replayed=True)
     for claim in _pending(session, guild_id, user_id):
         credit_claim(session, ledger, claim, discord_id)
-    now = _db_now(session)
-    last = _latest(session, guild_id, user_id)
+    state = _member_state_by_id(session, guild_id, user_id)
+    now, last = state.now, state.latest
     if last is not None and not rules.can_claim(last=_last(last), now=now, rules=daily):
         # A claim paid just now under another key still used this window: this key is refused, now and on replay.
         raise _refuse(last, daily)
@@ -159,16 +187,15 @@ def _lost_race(
     replayed = _by_key(session, key, guild_id, discord_id)
     if replayed is not None:
         return ClaimOutcome.of(_completed(session, ledger, replayed), 200, replayed=True)
-    last = _latest(session, guild_id, user_id)
+    last = _member_state_by_id(session, guild_id, user_id).latest
     assert last is not None, "an insert only conflicts with an existing claim"
     raise _refuse(last, daily)
 
 
 def daily_status(session: Session, *, daily: DailyRules, guild_id: int, discord_id: int) -> DailyStatusOut:
     """What the bot shows before a claim: whether it is open, when, for how much, and any credit pending."""
-    user_id = require_user_id(session, discord_id)
-    now = _db_now(session)
-    last = _last(_latest(session, guild_id, user_id))
+    state = _member_state(session, guild_id, discord_id)
+    now, last = state.now, _last(state.latest)
     due = rules.next_claim_at(last=last, rules=daily)
     upcoming = rules.plan_claim(last=last, now=max(now, due) if due else now, rules=daily)
     return DailyStatusOut(
@@ -176,7 +203,7 @@ def daily_status(session: Session, *, daily: DailyRules, guild_id: int, discord_
         next_claim_at=due,
         streak=rules.current_streak(last=last, now=now, rules=daily),
         next_amount=upcoming.amount,
-        pending_credit=bool(_pending(session, guild_id, user_id)),
+        pending_credit=bool(_pending(session, guild_id, state.user_id)),
     )
 
 

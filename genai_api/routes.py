@@ -25,7 +25,7 @@ router = APIRouter(tags=["generate"])
 PERMISSIONS = Permissions({"generate": {"bot"}})  # who may call each route (default deny)
 
 
-def get_provider(request: Request) -> Provider | None:
+async def get_provider(request: Request) -> Provider | None:
     """None while unconfigured; the use case turns that into a 503 naming what to set."""
     return request.app.state.provider
 

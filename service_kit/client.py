@@ -1,11 +1,13 @@
 """HTTP client for calling another internal service with this service's own credential and the request id."""
 
+import time
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from service_kit.logging import request_id_var
+from service_kit.timing import count_upstream_since
 
 
 class InternalClient:
@@ -23,9 +25,13 @@ class InternalClient:
     def request(
         self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None
     ) -> httpx.Response:
-        """Send one request, forwarding the request id so both services log the same one."""
+        """Send one request, forwarding the request id so both services log the same one; its time is upstream."""
         merged = {"X-Request-ID": request_id_var.get(), **(headers or {})}
-        return self._client.request(method, path, json=json, headers=merged)
+        started = time.perf_counter()
+        try:
+            return self._client.request(method, path, json=json, headers=merged)
+        finally:
+            count_upstream_since(started)
 
     def close(self) -> None:
         self._client.close()

@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 from service_kit.errors import NotFoundError
 
 _USER_BY_DISCORD_ID = text("SELECT id FROM users WHERE discord_id = :discord_id")
-_USERS_BY_DISCORD_IDS = text("SELECT discord_id, id FROM users WHERE discord_id = ANY(:discord_ids)")
 _DISCORD_ID_BY_USER_ID = text("SELECT discord_id FROM users WHERE id = :user_id")
 
 
@@ -46,12 +45,3 @@ def require_user_id(session: Session, discord_id: int) -> int:
     if user_id is None:
         raise unknown_user(discord_id)
     return user_id
-
-
-def require_user_ids(session: Session, discord_ids: list[int]) -> dict[int, int]:
-    """Internal ids for several members at once, naming the first one that is unknown."""
-    found = dict(session.execute(_USERS_BY_DISCORD_IDS, {"discord_ids": discord_ids}).tuples().all())
-    for discord_id in discord_ids:
-        if discord_id not in found:
-            raise unknown_user(discord_id)
-    return found

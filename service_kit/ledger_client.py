@@ -56,6 +56,8 @@ class Move:
     kind: str
     reason: str
     postings: list[Posting] = field(default_factory=list)
+    data: dict[str, int] | None = None
+    """Named ids (claim number, bet id...) members' statements are rendered from, in each reader's language."""
 
     def body(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class Move:
             "kind": self.kind,
             "reason": self.reason[:200],
             "postings": [posting.wire() for posting in self.postings],
+            **({} if self.data is None else {"data": self.data}),
         }
 
 

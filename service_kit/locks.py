@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 logger = logging.getLogger("service_kit.locks")
 LOCK_WAIT_EXPIRED = frozenset({"55P03", "57014"})
 _WAIT_AT_MOST = text("SELECT set_config('lock_timeout', :ms, true), set_config('statement_timeout', :ms, true)")
-_LOCK = text("SELECT pg_advisory_lock(:key)")
+_BOUNDED_LOCK = text(  # one statement, so that in autocommit too the bound holds for the wait it bounds
+    "WITH bounded AS MATERIALIZED (SELECT set_config('lock_timeout', :ms, true))"
+    " SELECT pg_advisory_lock(:key) FROM bounded"
+)
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 
@@ -27,9 +30,10 @@ def lock_wait_expired(exc: OperationalError) -> bool:
 
 
 @contextmanager
-def pinned_session(engine: Engine) -> Iterator[Session]:
-    """A session that keeps one connection across commits, so a session-level advisory lock stays with it."""
-    with engine.connect() as connection, Session(bind=connection, expire_on_commit=False) as session:
+def pinned_session(engine: Engine, session_cls: type[Session] = Session) -> Iterator[Session]:
+    """A session that keeps one connection across commits, so a session-level advisory lock stays with it
+    (session_cls=AutocommitSession: each statement its own transaction, a round trip each)."""
+    with engine.connect() as connection, session_cls(bind=connection, expire_on_commit=False) as session:
         yield session
 
 
@@ -46,8 +50,7 @@ def advisory_lock(session: Session, name: str, *, wait_s: float, busy: Callable[
     session.commit()
     try:
         if wait_s > 0:
-            wait_at_most(session, wait_s)
-            session.execute(_LOCK, {"key": key})
+            session.execute(_BOUNDED_LOCK, {"ms": f"{max(1, int(wait_s * 1000))}ms", "key": key})
             held = True
         else:
             held = bool(session.execute(_TRY_LOCK, {"key": key}).scalar_one())

@@ -147,7 +147,8 @@ def stop_ledger(app: FastAPI) -> None:
         ledger.close()
 
 
-def get_ledger(request: Request) -> LedgerClient:
+async def get_ledger(request: Request) -> LedgerClient:
+    """No I/O: async, so reading it costs no thread-pool hand-off."""
     return request.app.state.ledger
 
 

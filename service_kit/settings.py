@@ -34,6 +34,7 @@ class ServiceSettings(BaseSettings):
     coin_api_token: ApiToken | None = None
     bet_api_token: ApiToken | None = None
     log_level: str = "INFO"
+    thread_pool_size: int = Field(default=8, ge=1, le=256)  # requests running sync code at once, per worker
     max_body_bytes: int | None = Field(default=None, ge=1024, le=64 * 1024 * 1024)  # unset: the service's own limit
 
     def secret_values(self) -> list[str]:
@@ -46,8 +47,8 @@ class DatabaseSettings(ServiceSettings):
     """For a service with tables: where its database is (as its own role) and how the pool behaves."""
 
     database_url: str
-    db_pool_size: int = 10
-    db_max_overflow: int = 20
+    db_pool_size: int = Field(default=10, ge=1)  # thread_pool_size + room for background passes: none ever waits
+    db_max_overflow: int = Field(default=0, ge=0)  # an overflow connection is closed on return: churn under load
     db_statement_timeout_ms: int = 5000
     db_connect_timeout_s: int = 3
 

@@ -174,13 +174,17 @@ def test_statement_is_newest_first_with_counterparties_and_pages(api, guild, mem
         assert transfer(api, guild, alice, bob, amount, reason=f"r{amount}").status_code == 201
     first = api.get(f"/guilds/{guild}/members/{alice}/statement", params={"limit": 4}).json()
     assert [line["amount"] for line in first["items"]] == [-5, -4, -3, -2]
-    assert first["items"][0]["counterparty"] == {"user_id": str(bob), "system": None}
+    assert first["items"][0]["counterparty"] == {
+        "user_id": str(bob),
+        "system": None,
+        "display_name": f"member-{bob % 1000}",
+    }
     assert first["items"][0]["balance_after"] == 1000 - 15
     second = api.get(
         f"/guilds/{guild}/members/{alice}/statement", params={"limit": 4, "before_id": first["next_before_id"]}
     ).json()
     assert [line["amount"] for line in second["items"]] == [-1, 1000]
-    assert second["items"][1]["counterparty"] == {"user_id": None, "system": "mint"}
+    assert second["items"][1]["counterparty"] == {"user_id": None, "system": "mint", "display_name": None}
     assert second["next_before_id"] is None
 
 

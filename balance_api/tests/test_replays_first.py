@@ -132,12 +132,8 @@ def test_a_key_with_nul_or_any_other_odd_character_is_a_422(api, key):
 
 
 def test_a_refusal_gives_way_to_a_twin_that_answered_the_key_meanwhile():
-    """A twin that paid between our look and our refusal (its member forgotten just after) wins, replayed."""
-    looks = iter([None, "the twin's transaction"])
-
-    def refuse():
-        raise UserNotFound.by_discord_id(1)
-
-    assert ledger.answer_once(lambda: next(looks), refuse) == ("the twin's transaction", True)
+    """A rule broken now refuses only a key never applied: a twin's first answer wins, replayed."""
+    refusal = UserNotFound.by_discord_id(1)
+    assert ledger.refuse_or_replay(refusal, lambda: "the twin's transaction") == "the twin's transaction"
     with pytest.raises(UserNotFound):
-        ledger.answer_once(lambda: None, refuse)
+        ledger.refuse_or_replay(refusal, lambda: None)

@@ -1,13 +1,17 @@
-// loadgen: a small closed-loop HTTP load generator for the Buteco benchmarks (stdlib only).
+// loadgen: a small HTTP load generator for the Buteco benchmarks (stdlib only), closed or open loop.
 //
-// Each of -c workers keeps one keep-alive connection busy: send, read the whole answer, repeat.
-// Requests started during -warmup are not counted; then it measures for -d (or exactly -n requests)
-// and prints one JSON object: throughput, latency percentiles and the count of each status.
+// Closed loop (default): each of -c workers keeps one keep-alive connection busy: send, read the whole
+// answer, repeat. Open loop (-rate R): requests are sent on a fixed schedule, R per second, whatever the
+// server does; a request's latency runs from its SCHEDULED send time, so a stalled server shows up as
+// latency instead of as fewer requests (no coordinated omission). -c then caps the connections.
+// Requests started (or scheduled) during -warmup are not counted; then it measures for -d (or exactly
+// -n requests, closed loop) and prints one JSON object: throughput, latency percentiles, each status.
 // With several comma-separated -path values the requests alternate between them and each path also
 // gets its own figures ("by_path"), so two endpoints are compared under exactly the same conditions.
 //
 //	loadgen -mode transfer -url http://127.0.0.1:5002 -guild 9 -user-base 100 -users 200 -c 32 -d 20s
 //	loadgen -mode get -url http://127.0.0.1:5002 -path /guilds/9/members/1/balance,/guilds/9/members/2/balance -c 1 -n 4000
+//	loadgen -mode transfer -url http://127.0.0.1:5002 -guild 9 -user-base 100 -users 200 -rate 200 -c 256 -d 20s
 package main
 
 import (
@@ -47,6 +51,8 @@ type stats struct {
 	Replayed   int               `json:"replayed"`   // must be 0: every key is unique
 	FirstError string            `json:"first_error,omitempty"`
 	ByPath     map[string]*stats `json:"by_path,omitempty"`
+	// Open loop only: the schedule's rate; per_second is then the rate of answers to measured sends.
+	OfferedPerSecond float64 `json:"offered_per_second,omitempty"`
 }
 
 func summarize(samples []sample, seconds float64, expect string) *stats {
@@ -90,9 +96,14 @@ func main() {
 	users := flag.Int("users", 0, "number of funded members with consecutive Discord ids (-mode transfer)")
 	keyPrefix := flag.String("key-prefix", strconv.FormatInt(time.Now().UnixNano(), 36), "Idempotency-Key prefix")
 	expect := flag.Int("expect", 0, "expected status (default 201 for transfer, 200 for get)")
+	shape := flag.String("shape", "buteco", "transfer API: buteco (POST /guilds/{g}/transfers) | chorume (POST /balance/transaction, bench/baseline)")
+	rate := flag.Float64("rate", 0, "open loop: send this many requests per second on a fixed schedule (0: closed loop)")
 	flag.Parse()
 	if *expect == 0 {
 		*expect = map[string]int{"transfer": 201, "get": 200}[*mode]
+		if *shape == "chorume" {
+			*expect = 200
+		}
 	}
 	if *mode == "transfer" && (*guild == 0 || *users < 2) {
 		fail("-mode transfer needs -guild, -user-base and -users >= 2")
@@ -111,9 +122,12 @@ func main() {
 		}
 		from := rng.Intn(*users)
 		to := (from + 1 + rng.Intn(*users-1)) % *users // anyone but the sender
-		body := fmt.Sprintf(`{"from_user_id":"%d","to_user_id":"%d","amount":%d}`,
-			*userBase+uint64(from), *userBase+uint64(to), 1+rng.Intn(100))
-		req, _ := http.NewRequest(http.MethodPost, transferURL, bytes.NewBufferString(body))
+		url, format := transferURL, `{"from_user_id":"%d","to_user_id":"%d","amount":%d}`
+		if *shape == "chorume" {
+			url, format = *base+"/balance/transaction", `{"senderId":"%d","receiverId":"%d","amount":%d}`
+		}
+		body := fmt.Sprintf(format, *userBase+uint64(from), *userBase+uint64(to), 1+rng.Intn(100))
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewBufferString(body))
 		req.Header.Set("Authorization", "Bearer "+*token)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d-%d", *keyPrefix, w, i))
@@ -121,56 +135,40 @@ func main() {
 	}
 
 	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		remaining = *total // shared budget for -n
-		firstErr  string
+		mu       sync.Mutex
+		firstErr string
 	)
-	take := func() bool { // for -n: may one more measured request start?
-		mu.Lock()
-		defer mu.Unlock()
-		remaining--
-		return remaining >= 0
+	// send makes one request and reads the whole answer; latency is counted from `from`.
+	send := func(w, i, path int, rng *rand.Rand, from time.Time) sample {
+		s := sample{path: path, status: "error"}
+		resp, err := client.Do(newRequest(w, i, path, rng))
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			s.status, s.replayed = strconv.Itoa(resp.StatusCode), resp.Header.Get("Idempotent-Replayed") != ""
+		}
+		s.latency = time.Since(from)
+		if s.status != strconv.Itoa(*expect) {
+			mu.Lock()
+			if firstErr == "" {
+				firstErr = fmt.Sprintf("status %s, error %v", s.status, err)
+			}
+			mu.Unlock()
+		}
+		return s
 	}
 	measureFrom := time.Now().Add(*warmup)
 	measureTo := measureFrom.Add(*duration)
-	perWorker := make([][]sample, *clients)
-	for w := range perWorker {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(w)*7919))
-			for i := 0; ; i++ {
-				began := time.Now()
-				counted := !began.Before(measureFrom)
-				if counted && ((*total > 0 && !take()) || (*total == 0 && !began.Before(measureTo))) {
-					return
-				}
-				path := (w + i) % len(paths)
-				s := sample{path: path, status: "error"}
-				resp, err := client.Do(newRequest(w, i, path, rng))
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					s.status, s.replayed = strconv.Itoa(resp.StatusCode), resp.Header.Get("Idempotent-Replayed") != ""
-				}
-				if !counted {
-					continue
-				}
-				s.latency = time.Since(began)
-				perWorker[w] = append(perWorker[w], s)
-				if s.status != strconv.Itoa(*expect) {
-					mu.Lock()
-					if firstErr == "" {
-						firstErr = fmt.Sprintf("status %s, error %v", s.status, err)
-					}
-					mu.Unlock()
-				}
-			}
-		}(w)
+	var perWorker [][]sample
+	if *rate > 0 {
+		perWorker = openLoop(*rate, *clients, len(paths), measureFrom, measureTo, send)
+	} else {
+		perWorker = closedLoop(*clients, *total, len(paths), measureFrom, measureTo, send)
 	}
-	wg.Wait()
-	seconds := time.Since(measureFrom).Seconds()
+	seconds := measureTo.Sub(measureFrom).Seconds()
+	if *rate <= 0 {
+		seconds = time.Since(measureFrom).Seconds()
+	}
 
 	var all []sample
 	for _, samples := range perWorker {
@@ -178,6 +176,9 @@ func main() {
 	}
 	out := summarize(all, seconds, strconv.Itoa(*expect))
 	out.FirstError = firstErr
+	if *rate > 0 {
+		out.OfferedPerSecond = *rate
+	}
 	if len(paths) > 1 {
 		out.ByPath = map[string]*stats{}
 		for p, path := range paths {
@@ -198,4 +199,78 @@ func main() {
 func fail(msg string) {
 	fmt.Fprintln(os.Stderr, "loadgen:", msg)
 	os.Exit(2)
+}
+
+type sender func(w, i, path int, rng *rand.Rand, from time.Time) sample
+
+// closedLoop: each worker sends, waits for the answer, and sends again; latency from the actual send.
+func closedLoop(clients, total, paths int, measureFrom, measureTo time.Time, send sender) [][]sample {
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		remaining = total // shared budget for -n
+	)
+	take := func() bool { // for -n: may one more measured request start?
+		mu.Lock()
+		defer mu.Unlock()
+		remaining--
+		return remaining >= 0
+	}
+	perWorker := make([][]sample, clients)
+	for w := range perWorker {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(time.Now().UnixNano() + int64(w)*7919))
+			for i := 0; ; i++ {
+				began := time.Now()
+				counted := !began.Before(measureFrom)
+				if counted && ((total > 0 && !take()) || (total == 0 && !began.Before(measureTo))) {
+					return
+				}
+				s := send(w, i, (w+i)%paths, rng, began)
+				if counted {
+					perWorker[w] = append(perWorker[w], s)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return perWorker
+}
+
+// openLoop: request n is due at start + n/rate and is sent then, on its own goroutine, however many are still
+// in flight (the transport queues them once -c connections are busy); its latency runs from its due time.
+func openLoop(rate float64, conns, paths int, measureFrom, measureTo time.Time, send sender) [][]sample {
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		got []sample
+	)
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	rng := rand.New(rand.NewSource(start.UnixNano()))
+	for n := 0; ; n++ {
+		due := start.Add(time.Duration(n) * interval)
+		if !due.Before(measureTo) {
+			break
+		}
+		if wait := time.Until(due); wait > 0 {
+			time.Sleep(wait)
+		}
+		counted := !due.Before(measureFrom)
+		own := rand.New(rand.NewSource(rng.Int63()))
+		wg.Add(1)
+		go func(n int) {
+			defer wg.Done()
+			s := send(n%conns, n, n%paths, own, due)
+			if counted {
+				mu.Lock()
+				got = append(got, s)
+				mu.Unlock()
+			}
+		}(n)
+	}
+	wg.Wait()
+	return [][]sample{got}
 }

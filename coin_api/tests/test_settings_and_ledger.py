@@ -65,4 +65,5 @@ def test_the_credit_is_keyed_by_claim_and_derived_only_from_it():
         "kind": "daily",
         "reason": "daily reward #3 (streak 2)",
         "postings": [{"system": "mint", "amount": -110}, {"user_id": "1234", "amount": 110}],
+        "data": {"claim_number": 3, "streak": 2},
     }

@@ -107,7 +107,11 @@ def restartable(tmp_path) -> Iterator[tuple[Postgres, ServiceProcess]]:
         pytest.skip("no PostgreSQL server binaries to restart")
     with Postgres.throwaway() as server:
         query(server.url, NOTES)
-        with python_service("service_kit.tests.probe_app", database_url=server.url, log_dir=tmp_path) as probe:
+        # A dozen requests on their connections at once: more than the default thread pool runs.
+        wide = {"THREAD_POOL_SIZE": "16", "DB_POOL_SIZE": "17"}
+        with python_service(
+            "service_kit.tests.probe_app", database_url=server.url, env=wide, log_dir=tmp_path
+        ) as probe:
             yield server, probe
 
 
@@ -141,3 +145,23 @@ def test_a_postgresql_restart_under_load_gives_no_500_and_writes_nothing_twice(r
     stored = query(server.url, "SELECT text, count(*) FROM probe_notes GROUP BY text")
     assert sorted(stored) == sorted((text, 1) for text in texts)
     assert " 500 " not in probe.logs()
+
+
+def test_pooled_connections_a_restart_left_dead_cost_no_5xx(restartable):
+    """No pre-ping: a pooled connection the restart killed fails its first statement, which invalidates the pool,
+    and the request runs once more on a fresh connection; the member never sees the restart."""
+    server, probe = restartable
+    warm = [_in_background(lambda: _get(probe.url, "/db/sleep?seconds=0.5")) for _ in range(8)]
+    assert [answer().status_code for answer in warm] == [200] * 8  # eight connections, back in the pool, idle
+
+    server.restart()
+    text = f"stale-{uuid.uuid4()}"
+    after = [_in_background(lambda: _get(probe.url, "/db/sleep?seconds=0.1")) for _ in range(8)]
+    after.append(_in_background(lambda: _post(probe.url, "/db/notes", {"text": text})))
+    statuses = [answer().status_code for answer in after]
+    statuses += [_get(probe.url, "/db/sleep?seconds=0").status_code for _ in range(5)]
+
+    assert statuses == [200] * 8 + [201] + [200] * 5, statuses
+    assert query(server.url, "SELECT count(*) FROM probe_notes WHERE text = %s", text) == [(1,)]
+    logs = probe.logs()
+    assert "nothing committed: retrying once" in logs and "answered 503" not in logs and " 500 " not in logs

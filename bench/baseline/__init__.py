@@ -1,0 +1,1 @@
+"""A minimal replica of the balance_api this system grew from, kept only as the benchmarks' comparison row."""
