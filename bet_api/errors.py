@@ -26,6 +26,15 @@ class EventNotFound(NotFoundError):
         super().__init__(f"there is no bet event #{event_id} in this server", event_id=event_id)
 
 
+class BetNotFound(NotFoundError):
+    """The member has no bet on that event (yet): any outcome is theirs to pick."""
+
+    code = "bet_not_found"
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(f"no bet of this member on bet event #{event_id}", event_id=event_id)
+
+
 class OutcomeNotFound(NotFoundError):
     code = "outcome_not_found"
 

@@ -77,6 +77,15 @@ class BetEvent(Base):
         Index("ix_bet_events_creator_id", "creator_id"),
         Index("ix_bet_events_closing", "closes_at", postgresql_where=text("status = 'open' AND closes_at IS NOT NULL")),
         Index("ix_bet_events_unfinished", "id", postgresql_where=text("status IN ('settling', 'cancelling')")),
+        CheckConstraint("channel_id > 0", name="ck_bet_events_channel_id_positive"),
+        CheckConstraint(
+            "lock_announced_at IS NULL OR locked_at IS NOT NULL", name="ck_bet_events_announced_once_locked"
+        ),
+        Index(
+            "ix_bet_events_lock_unannounced",
+            "id",
+            postgresql_where=text("status = 'locked' AND channel_id IS NOT NULL AND lock_announced_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -99,6 +108,8 @@ class BetEvent(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # where it was created and announced
+    lock_announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class BetOutcome(Base):

@@ -6,7 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from bet_api import service
+from bet_api.announcements import claim_lock_announcements
 from bet_api.errors import (
+    BetNotFound,
     Busy,
     ClosesAtInPast,
     DuplicateOutcomes,
@@ -23,16 +25,20 @@ from bet_api.errors import (
     StakeRefused,
 )
 from bet_api.placing import place_bet
+from bet_api.quoting import quote
 from bet_api.reconcile import reconcile
 from bet_api.schemas import (
     ActorIn,
     BetIn,
+    BetOut,
     BetPageOut,
     EventIn,
     EventOut,
     EventPageOut,
     EventStatus,
+    LockAnnouncementsOut,
     PlacedBetOut,
+    QuoteOut,
     ReconcileOut,
     SettleIn,
     SettlementOut,
@@ -47,7 +53,7 @@ from service_kit.idempotency import mark_replayed
 from service_kit.identity import UserNotFound
 from service_kit.openapi import refusals, replayed
 from service_kit.pending import LedgerDep, LedgerRejected
-from service_kit.types import DIGITS_ONLY, ID_IN_PATH, SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
+from service_kit.types import DIGITS_ONLY, ID_IN_PATH, MAX_AMOUNT, SNOWFLAKE_MAX, IdempotencyKey, SnowflakePath
 
 router = APIRouter(tags=["bets"])
 ONLY_THE_BOT = {"bot"}
@@ -57,11 +63,14 @@ PERMISSIONS = Permissions(
         "list_events": ONLY_THE_BOT,
         "get_event": ONLY_THE_BOT,
         "create_bet": ONLY_THE_BOT,
+        "quote_bet": ONLY_THE_BOT,
         "lock_event": ONLY_THE_BOT,
         "settle": ONLY_THE_BOT,
         "cancel": ONLY_THE_BOT,
         "member_bets": ONLY_THE_BOT,
+        "member_bet_on_event": ONLY_THE_BOT,
         "reconcile_now": ONLY_THE_BOT,
+        "lock_announcements": ONLY_THE_BOT,
     }
 )
 EventIdPath = Annotated[int, Path(ge=1, le=SNOWFLAKE_MAX, description="a bet event id"), DIGITS_ONLY, ID_IN_PATH]
@@ -151,6 +160,24 @@ def create_bet(
     return placed.bet
 
 
+@router.get(
+    "/guilds/{guild_id}/events/{event_id}/quote",
+    responses=refusals(*CLOSED, OutcomeNotFound, EventLocked, OtherOutcomeBacked, EventFull),
+)
+def quote_bet(
+    guild_id: SnowflakePath,
+    event_id: EventIdPath,
+    user_id: Annotated[int, Query(ge=1, le=SNOWFLAKE_MAX, description="who would stake"), DIGITS_ONLY],
+    outcome_id: Annotated[int, Query(ge=1, le=SNOWFLAKE_MAX, description="on which outcome"), DIGITS_ONLY],
+    amount: Annotated[int, Query(ge=1, le=MAX_AMOUNT, description="how many coins more"), DIGITS_ONLY],
+    session: SessionDep,
+) -> QuoteOut:
+    """Checks a stake as placing it would, and prices it the way settlement pays; nothing is recorded or moved."""
+    return quote(
+        session, guild_id=guild_id, event_id=event_id, discord_id=user_id, outcome_id=outcome_id, amount=amount
+    )
+
+
 @router.post("/guilds/{guild_id}/events/{event_id}/lock", responses=refusals(NotAdmin, *CLOSED))
 def lock_event(guild_id: SnowflakePath, event_id: EventIdPath, body: ActorIn, session: SessionDep) -> EventOut:
     return service.lock_event(session, guild_id=guild_id, event_id=event_id, actor=body)
@@ -188,6 +215,14 @@ def cancel(
     )
 
 
+@router.get("/guilds/{guild_id}/events/{event_id}/bets/{discord_id}", responses=refusals(BetNotFound))
+def member_bet_on_event(
+    guild_id: SnowflakePath, event_id: EventIdPath, discord_id: SnowflakePath, session: SessionDep
+) -> BetOut:
+    """The member's bet on this event: the one outcome they may still raise."""
+    return service.member_bet_on_event(session, guild_id=guild_id, event_id=event_id, discord_id=discord_id)
+
+
 @router.get("/guilds/{guild_id}/members/{discord_id}/bets", responses=refusals(UserNotFound))
 def member_bets(
     guild_id: SnowflakePath,
@@ -197,6 +232,12 @@ def member_bets(
     before_id: BeforeId = None,
 ) -> BetPageOut:
     return service.member_bets(session, guild_id=guild_id, discord_id=discord_id, limit=limit, before_id=before_id)
+
+
+@router.post("/bets/lock-announcements")
+def lock_announcements(session: SessionDep, limit: PageLimit = 20) -> LockAnnouncementsOut:
+    """Bets that locked by themselves at closes_at, each returned once, to be announced where they were created."""
+    return claim_lock_announcements(session, limit=limit)
 
 
 @router.post("/bets/reconcile", tags=["internal"])

@@ -37,6 +37,7 @@ class EventIn(ActorIn):
     description: Description | None = None
     outcomes: list[Label] = Field(min_length=2, max_length=MAX_OUTCOMES)
     closes_at: AwareDatetime | None = None
+    channel_id: Snowflake | None = Field(default=None, description="where to announce that it locked by itself")
 
 
 class OutcomeChoice(Strict):
@@ -79,6 +80,7 @@ class EventOut(BaseModel):
     description: str | None
     status: EventStatus
     closes_at: datetime | None
+    channel_id: Snowflake | None
     creator_id: Snowflake | None
     winning_outcome_id: int | None
     total_pool: int
@@ -94,6 +96,12 @@ class EventOut(BaseModel):
 class EventPageOut(BaseModel):
     items: list[EventOut]
     next_before_id: int | None
+
+
+class LockAnnouncementsOut(BaseModel):
+    """Events that locked by themselves at closes_at, each handed out once, for the bot to announce."""
+
+    items: list[EventOut]
 
 
 class StakeOut(BaseModel):
@@ -122,6 +130,19 @@ class BetOut(BaseModel):
 
 class PlacedBetOut(BetOut):
     stake: StakeOut
+
+
+class QuoteOut(BaseModel):
+    """What placing `amount` would do now: the member's stake before and after, the pools after, the payout."""
+
+    event_id: int
+    outcome_id: int
+    amount: int
+    stake_before: int = Field(description="the member's confirmed stake on this outcome so far (0: a new bet)")
+    stake_after: int
+    pool_after: int
+    outcome_pool_after: int
+    payout: int = Field(description="what settlement would pay the member if this outcome won and nothing else moved")
 
 
 class BetPageOut(BaseModel):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bet_api import views
 from bet_api.errors import (
+    BetNotFound,
     ClosesAtInPast,
     DuplicateOutcomes,
     EventCancelled,
@@ -18,7 +19,7 @@ from bet_api.errors import (
     NotAdmin,
 )
 from bet_api.models import CANCELLED, CANCELLING, LOCKED, OPEN, BetEvent, BetOutcome
-from bet_api.schemas import ActorIn, BetPageOut, EventIn, EventOut, EventPageOut
+from bet_api.schemas import ActorIn, BetOut, BetPageOut, EventIn, EventOut, EventPageOut
 from service_kit.errors import IdempotencyKeyReused
 from service_kit.idempotency import request_fingerprint
 from service_kit.identity import require_user_id
@@ -109,6 +110,7 @@ def create_event(session: Session, *, guild_id: int, body: EventIn, key: str) ->
             title=body.title,
             description=body.description or None,
             closes_at=body.closes_at,
+            channel_id=body.channel_id,
             idempotency_key=key,
             request_hash=fingerprint,
         )
@@ -170,6 +172,13 @@ def lock_event(session: Session, *, guild_id: int, event_id: int, actor: ActorIn
         event = change_event(session, event, status=LOCKED, locked_at=now)
     session.commit()
     return event_view(session, event)
+
+
+def member_bet_on_event(session: Session, *, guild_id: int, event_id: int, discord_id: int) -> BetOut:
+    bet = views.bet_on_event_view(session, guild_id=guild_id, event_id=event_id, discord_id=discord_id)
+    if bet is None:
+        raise BetNotFound(event_id)
+    return bet
 
 
 def member_bets(session: Session, *, guild_id: int, discord_id: int, limit: int, before_id: int | None) -> BetPageOut:

@@ -189,12 +189,16 @@ def settlement_move(event: BetEvent, results: list[payout.Result], discord_ids: 
     if forgotten:
         postings.append(Posting(forgotten, system=SINK))
     won = any(result.result == payout.WON for result in results)
+    ids = {"event_id": event.id}  # what the members' statements render, in each reader's language
+    if event.winning_outcome_id is not None:
+        ids["outcome_id"] = event.winning_outcome_id
     return Move(
         key=event.settlement_key,
         guild_id=event.guild_id,
         kind="bet_settle" if won else "bet_refund",
         reason=f"bet event #{event.id} {'settled' if won else 'refunded'}",
         postings=postings,
+        data=ids,
     )
 
 

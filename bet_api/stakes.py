@@ -17,7 +17,8 @@ CONFIRMED, REJECTED, SKIPPED, WAITING = "confirmed", "rejected", "skipped", "wai
 FORGOTTEN = "user_not_found"
 """The refusal of a stake dropped because its member was forgotten before the ledger moved it."""
 _STAKE = (
-    f"SELECT s.id, s.event_id, s.bet_id, s.amount, s.transaction_id, e.guild_id, u.discord_id, {FORGOTTEN_COLUMNS}"
+    "SELECT s.id, s.event_id, s.bet_id, b.outcome_id, s.amount, s.transaction_id, e.guild_id, u.discord_id,"
+    f" {FORGOTTEN_COLUMNS}"
     " FROM bet_stakes s JOIN bet_events e ON e.id = s.event_id JOIN bets b ON b.id = s.bet_id"
     " JOIN users u ON u.id = b.user_id WHERE s.id = :id FOR UPDATE OF s"
 )
@@ -64,6 +65,7 @@ def stake_move(row) -> Move:
             Posting(-row.amount, discord_id=row.discord_id),
             Posting(row.amount, system=escrow_code(row.event_id)),
         ],
+        data={"event_id": row.event_id, "outcome_id": row.outcome_id},
     )
 
 

@@ -27,6 +27,7 @@ _BETS = (
     "  WHERE s.bet_id = b.id AND s.confirmed_at IS NULL) p ON true"
 )
 _BET_BY_ID = text(_BETS + " WHERE b.id = :bet_id")
+_BET_ON_EVENT = text(_BETS + " WHERE b.event_id = :event_id AND e.guild_id = :guild_id AND u.discord_id = :discord_id")
 _BETS_OF_MEMBER = text(
     _BETS + " WHERE b.user_id = :user_id AND e.guild_id = :guild_id AND b.id < :before_id ORDER BY b.id DESC"
     " LIMIT :limit"
@@ -76,6 +77,7 @@ def event_views(session: Session, events: list[BetEvent], now: datetime) -> list
                 description=event.description,
                 status=effective_status(event.status, event.closes_at, now),
                 closes_at=event.closes_at,
+                channel_id=event.channel_id,
                 creator_id=creators.get(event.creator_id),
                 winning_outcome_id=event.winning_outcome_id,
                 total_pool=total,
@@ -112,6 +114,13 @@ def _bet(row) -> BetOut:
 
 def bet_view(session: Session, bet_id: int) -> BetOut | None:
     row = session.execute(_BET_BY_ID, {"bet_id": bet_id}).one_or_none()
+    return None if row is None else _bet(row)
+
+
+def bet_on_event_view(session: Session, *, guild_id: int, event_id: int, discord_id: int) -> BetOut | None:
+    """The member's one bet on an event (one side per member), None when they have none."""
+    params = {"guild_id": guild_id, "event_id": event_id, "discord_id": discord_id}
+    row = session.execute(_BET_ON_EVENT, params).one_or_none()
     return None if row is None else _bet(row)
 
 

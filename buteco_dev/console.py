@@ -11,7 +11,6 @@ import asyncio
 import re
 import sys
 import time
-from datetime import datetime
 from typing import Any, TextIO
 
 from discord_emulator import (
@@ -25,7 +24,8 @@ from discord_emulator import (
     render_message,
 )
 
-from .parse import ParseError, leaves, parse
+from .markup import humanize
+from .parse import CHANNEL, USER, ParseError, parse
 from .reader import LineReader
 from .world import World
 
@@ -33,34 +33,18 @@ BOT = "Buteco"
 QUIET_S = 0.3  # a reply is complete once nothing changed for this long...
 THINKING_NOTICE_S = 3.0
 REPLY_TIMEOUT_S = 90.0  # ...or after this (an AI answer may take a while)
-TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
-USER_MENTION = re.compile(r"<@!?(\d+)>")
-ESCAPED = re.compile(r"\\([^A-Za-z0-9\s])")  # Discord shows \* as *: a backslash before punctuation
-NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+NAME = re.compile(r"^[^\W\d_]\w{1,31}$")  # a letter, then letters, digits or _ (joão too)
 PERMISSIONS = re.compile(r"needs permissions (\d+)")
 PERMISSION_NAMES = {1 << 3: "Administrator", 1 << 5: "Manage Server", 1 << 28: "Manage Roles"}
 HELP = """Console commands (everything else starting with / goes to the bot; /help lists the bot's commands):
-  /as <member>     act as another member (a new name joins the server)
-  /commands        every command the bot registered, with its options
-  1, 2 ...         press button N of the last reply; `N value...` picks values in select N
-  /quit            stop everything (Ctrl-D and Ctrl-C too)
+  /as <member>        act as another member (a new name joins the server)
+  /locale [pt-BR]     your Discord language (each member has their own); /locale server pt-BR: the server's
+  /commands           every command the bot registered, with its options
+  1, 2 ...            press button N of your last reply; `N value...` picks values in select N
+  /on <member> [N]    show <member>'s latest public reply, or press its button N as you (a non-admin's settle)
+  /on #general [N]    the same with the bot's latest message in a channel (e.g. an announcement)
+  /quit               stop everything (Ctrl-D and Ctrl-C too)
 Options go by position or as name:value; @name is a member; a text option takes the remaining words."""
-
-
-def humanize(text: str, names: dict[int, str]) -> str:
-    """Discord markup a terminal cannot show: **bold**, <t:...> timestamps, <@id> mentions."""
-
-    def when(match: re.Match) -> str:
-        moment = datetime.fromtimestamp(int(match[1])).astimezone()
-        if match[2] != "R":
-            return moment.strftime("%Y-%m-%d %H:%M")
-        minutes = round((moment.timestamp() - time.time()) / 60)
-        span = f"{abs(minutes) // 60} h {abs(minutes) % 60} min" if abs(minutes) >= 60 else f"{abs(minutes)} min"
-        return f"in {span}" if minutes >= 0 else f"{span} ago"
-
-    text = TIMESTAMP.sub(when, text.replace("**", "").replace("__", ""))
-    text = USER_MENTION.sub(lambda m: "@" + names.get(int(m[1]), m[1]), text)
-    return ESCAPED.sub(r"\1", text).replace("\u200b", "")  # the bot's escapes of member text, read as typed
 
 
 class Console:
@@ -80,16 +64,16 @@ class Console:
             f"Members: {names}.\nTry /daily, /transfer @bob 50, /balance, /health, /help; /? for the console."
         )
         self.seen = {m.id for m in self.world.emulator.messages()}
-        while True:
-            prompt = f"{self.member.user.username}> "
-            line = await self.reader.read(prompt)
-            if line is None:
-                return
-            if not self.reader.tty:
-                self.say(f"{prompt}{line}")
-            if line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
-                return
-            await self.handle(line.strip())
+        reporter = asyncio.ensure_future(self.world.report_violations(self.say))
+        try:
+            while (line := await self.reader.read(prompt := f"{self.member.user.username}> ")) is not None:
+                if not self.reader.tty:
+                    self.say(f"{prompt}{line}")
+                if line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
+                    return
+                await self.handle(line.strip())
+        finally:
+            reporter.cancel()
 
     async def handle(self, line: str) -> None:
         word = line.split(maxsplit=1)[0].lower() if line else ""
@@ -100,14 +84,12 @@ class Console:
                 self.say(HELP)
             elif word == "/as":
                 self.switch(line.split()[1:])
+            elif word == "/locale":
+                self.locale(line.split()[1:])
+            elif word == "/on":
+                await self.on_other(line.split()[1:])
             elif word == "/commands":
-                self.say(
-                    "\n".join(
-                        f"{form} — {description}"
-                        for n, p in sorted(self.world.commands().items())
-                        for form, description in leaves(n, p)
-                    )
-                )
+                self.say(self.world.command_forms())
             elif word.isdigit():
                 await self.press(int(word), line.split()[1:])
             elif line.startswith("/"):
@@ -137,8 +119,35 @@ class Console:
         self.member = self.world.members[name]
         self.say(f"You are now {self.world.describe(name)}.")
 
-    async def press(self, number: int, values: list[str]) -> None:
-        message = self.last.get(self.member.id)
+    def locale(self, args: list[str]) -> None:
+        """Discord sends each member's client language as ``locale`` and the server's as ``guild_locale``."""
+        server = bool(args) and args[0].lower() == "server"
+        wanted = (args[1:] if server else args)[:1]
+        current = self.world.set_locale(None if server else self.member, wanted[0] if wanted else None)
+        self.say(f"{repr(self.world.guild.name) if server else self.member.user.username} uses {current}.")
+
+    async def on_other(self, args: list[str]) -> None:
+        """Act on another member's latest public reply (with buttons if any): what the whole channel sees."""
+        if not args:
+            raise ParseError("whose reply? e.g. /on alice 1")
+        if args[0].startswith("#"):
+            where = self.world.resolve(CHANNEL, args[0])
+            message, whose = self.world.latest_public_reply(None, where.id), f"{args[0]} has no bot message"
+        else:
+            owner = self.world.resolve(USER, args[0])
+            message, whose = self.world.latest_public_reply(owner.id), f"{owner.user.username} has no public reply"
+        if message is None:
+            raise ParseError(f"{whose} here yet")
+        if len(args) == 1:
+            names = {uid: self.world.display_name(uid) for uid in self.world.emulator.state.users}
+            self.say(humanize(render_message(message, BOT), names))
+            return
+        if not args[1].isdigit():
+            raise ParseError("press a button by its number, e.g. /on alice 1")
+        await self.press(int(args[1]), args[2:], message)
+
+    async def press(self, number: int, values: list[str], message: Message | None = None) -> None:
+        message = message or self.last.get(self.member.id)
         choices = component_choices(message) if message is not None else []
         choice = next((c for c in choices if c.number == number), None)
         if choice is None:

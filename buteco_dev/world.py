@@ -5,15 +5,19 @@ The ids never change between runs, so balances and streaks in the durable databa
 
 from __future__ import annotations
 
+import asyncio
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from discord_emulator import MANAGE_GUILD, Emulator, Guild, Member
+from discord_emulator import MANAGE_GUILD, Emulator, Guild, Member, Message
+from discord_emulator.command_rules import LOCALES
+from discord_emulator.payloads import guild_payload
 from discord_emulator.state import Channel, Role
 
-from .parse import CHANNEL, ROLE, ParseError
+from .parse import CHANNEL, ROLE, ParseError, leaves
 
 GUILD_ID = 1300000000000000000
 MEMBERS = (  # name, id, permissions
@@ -21,6 +25,7 @@ MEMBERS = (  # name, id, permissions
     ("bob", 1300000000000000002, 0),
     ("carol", 1300000000000000003, 0),
 )
+GUILDS_INTENT = 1 << 0
 MENTION = re.compile(r"^<[@#][!&]?(\d+)>$")
 
 
@@ -55,15 +60,57 @@ class World:
         self.members[name] = self.emulator.add_member(self.guild, user_id=user_id, name=name)
         return self.members[name]
 
+    def set_locale(self, member: Member | None, code: str | None) -> str:
+        """A member's client language (or the server's, member None) as Discord sends it; the one now in use."""
+        if code is not None:
+            found = next((c for c in LOCALES if c.lower() == code.lower()), None)
+            if found is None:
+                raise ParseError(f"{code!r} is not a Discord locale (e.g. en-US, pt-BR, es-ES, fr, de)")
+            if member is None:
+                self.guild.locale = found  # Discord tells the bot with GUILD_UPDATE (preferred_locale)
+                payload = guild_payload(self.guild, self.emulator.state)
+                self.emulator.state.emit("GUILD_UPDATE", payload, self.guild.id, GUILDS_INTENT)
+            else:
+                member.user.locale = found
+        return self.guild.locale if member is None else member.user.locale
+
+    async def report_violations(self, say: Callable[[str], None], every: float = 0.5) -> None:
+        """Print each rule the bot broke and each stalled loop as it happens: nothing wrong goes unseen."""
+        seen = len(self.emulator.violations)
+        while True:
+            await asyncio.sleep(every)
+            for violation in self.emulator.violations[seen:]:
+                say(f"! Discord emulator: {violation.kind}: {violation.detail}")
+            seen = len(self.emulator.violations)
+
     def describe(self, name: str) -> str:
-        perms = self.guild.permissions_for(self.members[name].id)
-        return f"{name} (Manage Server)" if perms & MANAGE_GUILD else name
+        member = self.members[name]
+        notes = ["Manage Server"] if self.guild.permissions_for(member.id) & MANAGE_GUILD else []
+        notes += [member.user.locale] if member.user.locale != "en-US" else []
+        return f"{name} ({', '.join(notes)})" if notes else name
 
     def commands(self) -> dict[str, dict[str, Any]]:
         """Slash commands the bot synced (guild ones win over global ones of the same name)."""
         found = {c.name: c.payload for c in self.emulator.commands if c.type == 1}
         found.update({c.name: c.payload for c in self.emulator.guild_commands(self.guild) if c.type == 1})
         return found
+
+    def command_forms(self) -> str:
+        """Every command form the bot registered, one per line with its description."""
+        found = sorted(self.commands().items())
+        return "\n".join(f"{form} — {description}" for n, p in found for form, description in leaves(n, p))
+
+    def latest_public_reply(self, user_id: int | None, channel_id: int | None = None) -> Message | None:
+        """The newest non-ephemeral bot message answering this member (or any, user None), preferring one with
+        buttons; ``channel_id`` includes the bot's own posts there (announcements)."""
+        state = self.emulator.state
+
+        def fits(m: Message) -> bool:
+            owner = state.interactions[m.interaction_id].user_id if m.interaction_id in state.interactions else None
+            return (user_id is None or owner == user_id) and (channel_id is None or m.channel_id == channel_id)
+
+        replies = [m for m in self.emulator.messages() if not m.deleted and m.visible_to is None and fits(m)]
+        return next((m for m in reversed(replies) if m.components), replies[-1] if replies else None)
 
     def display_name(self, user_id: int) -> str:
         user = self.emulator.state.users.get(user_id)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .looplag import LoopWatch
 from .payloads import guild_create_payload, member_payload, self_user_payload
 from .state import EmulatorState
 
@@ -27,6 +29,7 @@ DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSI
 )
 PRIVILEGED_INTENTS = {"members": 1 << 1, "presences": 1 << 8, "message_content": 1 << 15}
 HISTORY_LIMIT = 1000
+LATE_BEAT_S = 1.0
 
 
 @dataclass
@@ -63,8 +66,9 @@ class Session:
 class Gateway:
     """All sessions, event fan-out to them, and the websocket handler."""
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: EmulatorState, loop_watch: LoopWatch) -> None:
         self.state = state
+        self.loop_watch = loop_watch
         self.sessions: dict[str, Session] = {}
         self.sockets: set[web.WebSocketResponse] = set()
         self.ready_shards: set[tuple[int, int]] = set()
@@ -99,6 +103,7 @@ class Gateway:
         hello = {"heartbeat_interval": self.state.settings.heartbeat_interval_ms}
         queue.put_nowait(json.dumps({"op": HELLO, "d": hello, "s": None, "t": None}))
         session: Session | None = None
+        last_beat: tuple[float, int] | None = None
         try:
             async for msg in ws:
                 try:
@@ -108,6 +113,8 @@ class Gateway:
                 if not isinstance(frame, dict):
                     await ws.close(code=4002, message=b"Error while decoding payload.")
                     break
+                if frame.get("op") == HEARTBEAT:
+                    last_beat = self._check_beat(last_beat)
                 session = await self._receive(ws, frame, session, queue)
                 if session is not None:
                     session.compressed = compress
@@ -118,6 +125,15 @@ class Gateway:
             writer.cancel()
             self.sockets.discard(ws)
         return ws
+
+    def _check_beat(self, previous: tuple[float, int] | None) -> tuple[float, int]:
+        """A heartbeat later than the interval allows means the bot's event loop was blocked (it sends them),
+        unless our own loop paused or stalled meanwhile (then the bot's shared loop did too: the watch says so)."""
+        now, hiccups = time.monotonic(), self.loop_watch.hiccups
+        late = now - previous[0] - self.state.settings.heartbeat_interval_ms / 1000 if previous else 0.0
+        if previous is not None and late > LATE_BEAT_S and hiccups == previous[1]:
+            self.state.violate("heartbeat_late", f"heartbeat {late:.1f} s late: the bot's event loop was blocked")
+        return now, hiccups
 
     async def _write(self, ws: web.WebSocketResponse, queue: asyncio.Queue[str], compress: bool) -> None:
         """Drain the queue to the socket, as one zlib stream when the client asked for ``zlib-stream``."""
@@ -135,7 +151,11 @@ class Gateway:
         """Handle one client frame; returns the session bound to this socket."""
         op, data = frame.get("op"), frame.get("d")
         if op == HEARTBEAT:
-            queue.put_nowait(json.dumps({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None}))
+            # Acknowledged after a network-like delay: discord.py stamps a heartbeat as sent on its keep-alive thread
+            # only after the loop wrote it, so an instant ACK can be read first and its latency measured from the
+            # previous beat - a whole interval (the "41251 ms" / "Can't keep up ... 41.3s behind" of issue 14).
+            ack = json.dumps({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+            asyncio.get_running_loop().call_later(self.state.settings.heartbeat_ack_delay_s, queue.put_nowait, ack)
         elif op in (IDENTIFY, RESUME) and session is not None:
             await ws.close(code=4005, message=b"Already authenticated")
         elif op == IDENTIFY:

@@ -125,6 +125,11 @@ def edit_message(
 ) -> Message:
     """Apply a partial edit; finishing a loading placeholder is not shown as an edit."""
     validate(state, body, uploads, path)
+    after = {k: body[k] if k in body else getattr(message, k) for k in ("content", "embeds", "components")}
+    kept = len(message.attachments) if "attachments" not in body else len(body.get("attachments") or [])
+    if is_empty_message(after, kept + len(uploads)):
+        state.violate("empty_message", "the edit would leave the message with nothing to show")
+        raise DiscordError(400, EMPTY_MESSAGE, "Cannot send an empty message")
     message.revisions.append(
         {
             "content": message.content,

@@ -84,9 +84,17 @@ class OptionBuilder:
         return value
 
     def _check_range(self, spec: dict[str, Any], value: float, low: str, high: str) -> None:
-        """Enforce min/max limits the client enforces before sending."""
-        if (spec.get(low) is not None and value < spec[low]) or (spec.get(high) is not None and value > spec[high]):
-            raise EmulatorError(f"option {spec['name']!r} out of range: {value!r}")
+        """Enforce min/max limits the client enforces before sending, naming them as Discord's client does."""
+        lo, hi = spec.get(low), spec.get(high)
+        if (lo is None or value >= lo) and (hi is None or value <= hi):
+            return
+        bounds = (
+            f"between {lo} and {hi}"
+            if lo is not None and hi is not None
+            else (f"at least {lo}" if lo is not None else f"at most {hi}")
+        )
+        what = f"{bounds} characters long" if low == "min_length" else bounds
+        raise EmulatorError(f"option {spec['name']!r} must be {what} (got {value!r})")
 
     def resolve(self, spec: dict[str, Any], value: Any) -> str:
         """Snowflake options carry the id and put the entity into ``resolved``."""

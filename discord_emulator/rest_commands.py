@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
+from .command_rules import command_issues
 from .errors import UNKNOWN_APPLICATION_COMMAND, UNKNOWN_GUILD, DiscordError, not_found
 from .http_util import json_response, no_content, read_body, read_object, require_bot, snowflake_param, state_of
 from .state import Command, EmulatorState
-from .validation import command_issues
 
 MAX_COMMANDS_PER_TYPE = {1: 100, 2: 15, 3: 15}
 SERVER_FIELDS = ("id", "application_id", "version", "guild_id")

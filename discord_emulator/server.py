@@ -11,6 +11,7 @@ from aiohttp import web
 from .actions import UserActions
 from .gateway import Gateway
 from .http_util import STATE_KEY, discord_errors
+from .looplag import LoopWatch, Stall
 from .payloads import channel_payload, guild_create_payload, member_payload, role_payload
 from .records import InteractionRecord, Message, Violation
 from .rest import API_PREFIX, add_rest_routes
@@ -59,7 +60,8 @@ class Emulator(UserActions):
             enabled_privileged_intents=frozenset(privileged_intents),
         )
         self.state = EmulatorState(self.settings, token, app_name, bot_name)
-        self.gateway = Gateway(self.state)
+        self.loop_watch = LoopWatch("emulator", on_stall=self._stalled)
+        self.gateway = Gateway(self.state, self.loop_watch)
         self._timers: list[asyncio.TimerHandle] = []
         self._runner: web.AppRunner | None = None
         self.host = ""
@@ -86,9 +88,16 @@ class Emulator(UserActions):
         self.host, self.port = host, self._runner.addresses[0][1]
         self.state.public_url = f"http://{host}:{self.port}"
         self.state.gateway_url = f"ws://{host}:{self.port}/gateway"
+        self.loop_watch.start()
+
+    def _stalled(self, stall: Stall) -> None:
+        """Nothing is answered while the loop is blocked: record it like any broken rule (unless a test did it)."""
+        if not stall.by_harness:
+            self.state.violate("loop_stalled", str(stall))
 
     async def stop(self) -> None:
         """Cancel timers, close sockets and the server."""
+        self.loop_watch.stop()
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()

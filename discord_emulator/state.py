@@ -164,6 +164,7 @@ class Settings:
     token_lifetime: float = 15 * 60.0
     attachment_size_limit: int = 10 * 1024 * 1024
     heartbeat_interval_ms: int = 41250
+    heartbeat_ack_delay_s: float = 0.02
     shard_count: int = 1
     compress_gateway: bool = True
     enabled_privileged_intents: frozenset[str] = frozenset({"members", "presences", "message_content"})

@@ -100,12 +100,26 @@ def _accept(
         record.original_message_id = source.id
         return None
     else:
-        issues = choice_issues(data) if callback.type == 8 else modal_issues(data) if callback.type == 9 else []
+        if callback.type == 8:
+            issues = choice_issues(data, focused_type(record.payload["data"].get("options") or []))
+        else:
+            issues = modal_issues(data) if callback.type == 9 else []
         if issues:
             raise _reject(state, record, "invalid_callback", DiscordError.form(issues))
         return None
     record.original_message_id = message.id
     return {"type": callback.type, "message": message_payload(message, state)}
+
+
+def focused_type(options: list[dict[str, Any]]) -> int | None:
+    """The type of the option being typed into: autocomplete results must be values of that type."""
+    for option in options:
+        if option.get("focused"):
+            return int(option["type"])
+        found = focused_type(option.get("options") or [])
+        if found is not None:
+            return found
+    return None
 
 
 async def interaction_callback(request: web.Request) -> web.Response:

@@ -35,6 +35,10 @@ class BalanceApi(ServiceApi):
         data = await self.http.get(f"/guilds/{guild_id}/members/{user_id}/balance")
         return int(data["balance"])
 
+    async def transfer_limit(self) -> int:
+        """The most coins one transfer may move (the ledger's TRANSFER_MAX_AMOUNT)."""
+        return int((await self.http.get("/limits"))["transfer_max_amount"])
+
     async def transfer(
         self, guild_id: int, from_id: int, to_id: int, amount: int, reason: str | None, *, key: str
     ) -> Reply:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..core.clients import Reply, ServiceApi
+from ..core.clients import Reply, ServiceApi, ServiceRefused
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,13 @@ class BetApi(ServiceApi):
         outcomes: list[str],
         description: str | None,
         closes_at: datetime | None,
+        channel_id: int | None,
         key: str,
     ) -> Reply:
+        """`channel_id` is where the event is announced, and where it says so if it locks by itself."""
         body: dict[str, Any] = {**actor.body(), "title": title, "outcomes": outcomes}
+        if channel_id:
+            body["channel_id"] = str(channel_id)
         if description:
             body["description"] = description
         if closes_at:
@@ -64,6 +68,13 @@ class BetApi(ServiceApi):
         body = {"user_id": str(user_id), "amount": amount, "outcome_id": outcome_id}
         return await self.http.post(self._event(guild_id, event_id) + "/bets", body, idempotency_key=key)
 
+    async def quote(
+        self, guild_id: int, event_id: int, *, user_id: int, outcome_id: int, amount: int
+    ) -> dict[str, Any]:
+        """Refused as placing would be now, else the payout settlement would make: nothing is recorded."""
+        path = self._event(guild_id, event_id) + "/quote"
+        return await self.http.get(path, user_id=user_id, outcome_id=outcome_id, amount=amount)
+
     async def lock(self, guild_id: int, event_id: int, actor: Actor) -> dict[str, Any]:
         return (await self.http.post(self._event(guild_id, event_id) + "/lock", actor.body())).data
 
@@ -75,6 +86,20 @@ class BetApi(ServiceApi):
     async def cancel(self, guild_id: int, event_id: int, actor: Actor) -> dict[str, Any]:
         """Like settle, every stake refunded."""
         return (await self.http.post(self._event(guild_id, event_id) + "/cancel", actor.body())).data
+
+    async def member_bet(self, guild_id: int, event_id: int, user_id: int) -> dict[str, Any] | None:
+        """The member's bet on the event (the side they may still raise); None when they have none."""
+        try:
+            return await self.http.get(self._event(guild_id, event_id) + f"/bets/{user_id}")
+        except ServiceRefused as exc:
+            if exc.code == "bet_not_found":
+                return None
+            raise
+
+    async def lock_announcements(self, *, limit: int) -> list[dict[str, Any]]:
+        """Events that locked by themselves and were not announced yet; each is handed out once, so no retry."""
+        reply = await self.http.request("POST", "/bets/lock-announcements", params={"limit": limit})
+        return reply.data["items"]
 
     async def member_bets(
         self, guild_id: int, user_id: int, *, limit: int, before_id: int | None = None

@@ -18,9 +18,11 @@ from typing import Literal
 import aiohttp
 
 from .discovery import Plugin
+from .i18n import t
+from .manifest import DEFAULT_LOCALE
 from .registry import PluginRegistry
 
-Status = Literal["up", "degraded", "down"]
+Status = Literal["up", "degraded", "unconfigured", "down"]
 Overall = Literal["UP", "DEGRADED", "DOWN"]
 
 
@@ -31,7 +33,12 @@ class ServiceHealth:
     status: Status
     latency_ms: float
     version: str | None = None
-    detail: str | None = None
+    why: Why | None = None
+
+    @property
+    def detail(self) -> str | None:
+        """The failure in English, as the log says it."""
+        return self.why.text() if self.why else None
 
 
 async def check_one(session: aiohttp.ClientSession, plugin: Plugin) -> ServiceHealth:
@@ -39,9 +46,9 @@ async def check_one(session: aiohttp.ClientSession, plugin: Plugin) -> ServiceHe
     health = plugin.manifest.health
     started = time.perf_counter()
 
-    def result(status: Status, version: str | None = None, detail: str | None = None) -> ServiceHealth:
+    def result(status: Status, version: str | None = None, because: Why | None = None) -> ServiceHealth:
         return ServiceHealth(
-            plugin.id, health.critical, status, (time.perf_counter() - started) * 1000, version, detail
+            plugin.id, health.critical, status, (time.perf_counter() - started) * 1000, version, because
         )
 
     try:
@@ -49,55 +56,78 @@ async def check_one(session: aiohttp.ClientSession, plugin: Plugin) -> ServiceHe
             async with session.get(plugin.url.rstrip("/") + health.path) as response:
                 body = await response.json(content_type=None) if await response.read() else {}
     except (aiohttp.ClientError, ValueError, OSError, TimeoutError) as exc:
-        return result("down", detail=reason(exc, health.timeout))
+        return result("down", because=why(exc, health.timeout))
     body = body if isinstance(body, dict) else {}
     version = str(body["version"]) if body.get("version") is not None else None
     reported = str(body.get("status", "ok" if response.status < 400 else "error"))
     if response.status >= 400 or reported not in ("ok", "up", "degraded"):
-        return result("down", version, f"HTTP {response.status} {reported}")
-    return result("degraded" if reported == "degraded" else "up", version, reported if reported == "degraded" else None)
+        return result("down", version, Why("http", (("status", str(response.status)), ("reported", reported))))
+    if reported != "degraded":
+        return result("up", version)
+    return result("unconfigured" if only_unconfigured(body) else "degraded", version)
 
 
-# errno -> what an operator reads in /health and in the bot's log.
+def only_unconfigured(body: dict) -> bool:
+    """A service that is up and only waits for its operator's settings (service_kit's "unconfigured" check)."""
+    checks = body.get("checks")
+    failing = {str(v) for v in checks.values() if v != "ok"} if isinstance(checks, dict) else set()
+    return failing == {"unconfigured"}
+
+
+@dataclass(frozen=True)
+class Why:
+    """A failure as a reply key (`health.reasons.<key>`) and its values: English in logs, the reader's in /health."""
+
+    key: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    def text(self, locale: str = DEFAULT_LOCALE) -> str:
+        return t(locale, f"health.reasons.{self.key}", **dict(self.values))
+
+
+# errno -> the reason an operator reads in /health and in the bot's log (locales' [replies.health.reasons]).
 ERRNO_REASONS = {
-    errno.ECONNREFUSED: "not answering (connection refused)",
-    errno.EHOSTUNREACH: "host unreachable",
-    errno.ENETUNREACH: "network unreachable",
-    errno.ETIMEDOUT: "not answering (connect timed out)",
-    errno.ECONNRESET: "closed the connection (reset)",
-    errno.ECONNABORTED: "closed the connection (aborted)",
-    errno.EPIPE: "closed the connection",
-    errno.EADDRNOTAVAIL: "address not available",
+    errno.ECONNREFUSED: "refused",
+    errno.EHOSTUNREACH: "host_unreachable",
+    errno.ENETUNREACH: "network_unreachable",
+    errno.ETIMEDOUT: "connect_timed_out",
+    errno.ECONNRESET: "reset",
+    errno.ECONNABORTED: "aborted",
+    errno.EPIPE: "closed",
+    errno.EADDRNOTAVAIL: "address_not_available",
 }
 
 
-def reason(exc: BaseException, timeout: float | None = None) -> str:
+def why(exc: BaseException, timeout: float | None = None) -> Why:
     """Why a call failed, in words an operator can act on: `not answering`, `DNS name not found`, never a class name."""
     if isinstance(exc, TimeoutError):  # asyncio's, aiohttp's connect/read timeouts
-        return f"timed out after {timeout:g} s" if timeout else "timed out"
+        return Why("timed_out_after", (("seconds", f"{timeout:g}"),)) if timeout else Why("timed_out")
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return reason(exc.os_error) if isinstance(exc.os_error, socket.gaierror) else "DNS name not found"
+        return why(exc.os_error) if isinstance(exc.os_error, socket.gaierror) else Why("dns_not_found")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return "TLS handshake failed" if isinstance(exc.os_error, ssl.SSLError) else reason(exc.os_error, timeout)
+        return Why("tls") if isinstance(exc.os_error, ssl.SSLError) else why(exc.os_error, timeout)
     if isinstance(exc, socket.gaierror):
-        if exc.errno == socket.EAI_AGAIN:
-            return "DNS lookup failed (no DNS server answered)"
-        return "DNS name not found"
+        return Why("dns_no_server") if exc.errno == socket.EAI_AGAIN else Why("dns_not_found")
     if isinstance(exc, ssl.SSLError | aiohttp.ClientSSLError):
-        return "TLS handshake failed"
+        return Why("tls")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "closed the connection without answering"
+        return Why("disconnected")
     if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
-        return "sent a broken HTTP response"
+        return Why("broken_http")
     if isinstance(exc, aiohttp.InvalidURL):
-        return "invalid URL"
+        return Why("invalid_url")
     if isinstance(exc, ValueError):  # the body of a 2xx: JSON expected
-        return "answered something that is not JSON"
+        return Why("not_json")
     if isinstance(exc, OSError) and exc.errno in ERRNO_REASONS:
-        return ERRNO_REASONS[exc.errno]
+        return Why(ERRNO_REASONS[exc.errno])
     if isinstance(exc, OSError) and exc.strerror:
-        return f"connection failed ({exc.strerror.lower()})"
-    return "connection failed"
+        return Why("os_error", (("error", exc.strerror.lower()),))
+    return Why("connection_failed")
+
+
+def reason(exc: BaseException, timeout: float | None = None) -> str:
+    """`why` in English, for the bot's log."""
+    return why(exc, timeout).text()
 
 
 async def check_all(registry: PluginRegistry) -> list[ServiceHealth]:
@@ -107,11 +137,12 @@ async def check_all(registry: PluginRegistry) -> list[ServiceHealth]:
 
 
 def overall(results: Iterable[ServiceHealth]) -> Overall:
-    """A critical service down → DOWN; an optional one down or anything degraded → DEGRADED."""
+    """A critical service down → DOWN; an optional one down or anything degraded → DEGRADED. An optional plugin that
+    is simply not set up is a choice of the operator, not a degradation of the bot."""
     results = list(results)
     if any(r.status == "down" and r.critical for r in results):
         return "DOWN"
-    if any(r.status != "up" for r in results):
+    if any(r.status != "up" and (r.critical or r.status != "unconfigured") for r in results):
         return "DEGRADED"
     return "UP"
 

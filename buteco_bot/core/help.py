@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -13,6 +13,36 @@ from .embeds import chunk_lines, paginate
 from .i18n import t
 from .manifest import DEFAULT_LOCALE, localize
 from .registry import CORE, PluginRegistry
+
+T = TypeVar("T")
+NEEDS = "__buteco_needs_permissions__"
+
+
+def needs_permissions(**perms: bool) -> Callable[[T], T]:
+    """app_commands.checks.has_permissions, plus a mark /help reads: a subcommand cannot carry Discord's
+    default_permissions (its group's members' commands would vanish too), so /help learns it from here."""
+    check = app_commands.checks.has_permissions(**perms)
+
+    def decorator(func: T) -> T:
+        callback = func.callback if isinstance(func, app_commands.Command) else func
+        setattr(callback, NEEDS, discord.Permissions(**perms).value)
+        return check(func)
+
+    return decorator
+
+
+def required_permissions(command: app_commands.Command) -> discord.Permissions:
+    """What a member needs to use the command: its mark and the default_permissions of it and its groups."""
+    needed = discord.Permissions(getattr(command.callback, NEEDS, 0))
+    for part in (command, command.parent, command.root_parent):
+        if part is not None and part.default_permissions is not None:
+            needed |= part.default_permissions
+    return needed
+
+
+def usable(command: app_commands.Command, permissions: discord.Permissions | None) -> bool:
+    """Whether a member with `permissions` may use the command (None: list everything)."""
+    return permissions is None or permissions.administrator or required_permissions(command) <= permissions
 
 
 def leaf_commands(
@@ -81,12 +111,18 @@ async def describe_command(tree: app_commands.CommandTree, command: app_commands
 
 
 async def build_help(
-    registry: PluginRegistry, tree: app_commands.CommandTree, locale: str, guild: discord.abc.Snowflake | None = None
+    registry: PluginRegistry,
+    tree: app_commands.CommandTree,
+    locale: str,
+    guild: discord.abc.Snowflake | None = None,
+    permissions: discord.Permissions | None = None,
 ) -> list[discord.Embed]:
-    """One field group per plugin (and category), exactly the commands that exist."""
+    """One field group per plugin (and category): the commands that exist and the member may use."""
     groups: dict[tuple[str, str], list[str]] = {}
     order = {CORE: 0}
     for command in leaf_commands(tree, guild):
+        if not usable(command, permissions):
+            continue
         plugin_id = registry.owner_of(command)
         plugin = registry.plugins.get(plugin_id)
         entry = registry.help_entry(plugin_id, command.qualified_name)

@@ -31,6 +31,11 @@ def locale_of(value: discord.Locale | str | None) -> str:
     return "pt-BR" if text.startswith("pt") else DEFAULT_LOCALE
 
 
+def public_locale(interaction: discord.Interaction) -> str:
+    """The server's language, for a message everyone in the channel reads (the member's own in a DM)."""
+    return locale_of(interaction.guild_locale or interaction.locale)
+
+
 def _lookup(table: Any, path: list[str]) -> Any:
     for part in path:
         if not isinstance(table, dict) or part not in table:

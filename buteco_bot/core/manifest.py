@@ -92,6 +92,7 @@ class Health(Strict):
     path: str = Field(default="/health", pattern=r"^/[^\s]*$")
     timeout: float = Field(default=2.0, gt=0, le=30)
     critical: bool = True
+    setup: LongText | None = None  # what the admin sets, shown in /health while the service says it is not set up
 
 
 class Run(Strict):

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from .clients import ServiceApi, ServiceClient, ServiceUnavailable
 from .discovery import Plugin
+from .i18n import t
 from .manifest import HelpEntry
 
 CORE = "core"  # the owner of every command no plugin claims: /help, /health, /plugins
@@ -95,12 +96,13 @@ class PluginRegistry:
         """How many plugins are in each state, for the /plugins summary."""
         return {state: sum(1 for p in self.plugins.values() if p.state == state) for state in SUMMARY_ORDER}
 
-    def report_lines(self) -> list[str]:
-        """`id version — state: reason` and its warnings, failures first then by id, for /plugins."""
+    def report_lines(self, locale: str = "en-US") -> list[str]:
+        """`id version — state: reason` and its warnings, failures first then by id, for /plugins (the state in the
+        reader's language; reasons and warnings are the operator's, in English)."""
         lines = []
         for plugin in sorted(self.plugins.values(), key=lambda p: (REPORT_ORDER.index(p.state), p.id)):
             version = f" {plugin.manifest.version}" if plugin.manifest else ""
-            line = f"`{plugin.id}`{version} — **{plugin.state}**"
+            line = f"`{plugin.id}`{version} — **{t(locale, 'plugins.states.' + plugin.state)}**"
             if plugin.reason:
                 line += f": {plugin.reason}"
             lines += [line, *(f"  ⚠ {w}" for w in plugin.warnings)]

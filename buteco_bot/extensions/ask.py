@@ -19,7 +19,8 @@ from ..clients.genai import GenaiApi
 from ..core.clients import ServiceRefused, ServiceUnavailable
 from ..core.embeds import COLOR, MAX_DESCRIPTION, MAX_TITLE, clip, group_embeds, split_text
 from ..core.errors import UserFacingError
-from ..core.i18n import t
+from ..core.health import check_one
+from ..core.i18n import public_locale, t
 from ..core.text import clean_text, escape, neutralize
 from ..settings import PluginSettings
 from .common import coins, ensure_registered, guild_of, money_key, timestamp
@@ -107,6 +108,8 @@ class Ask(commands.Cog):
             self.cooldown.release(key, answered=answered)
 
     async def _answer(self, interaction: discord.Interaction, guild_id: int, prompt: str, private: bool) -> None:
+        if await self._switched_off():
+            raise UserFacingError("ask.off")
         cost = self.settings.ai_usage_cost
         hold = await self._hold(interaction, guild_id, cost) if cost else None
         try:
@@ -120,6 +123,13 @@ class Ask(commands.Cog):
             raise UserFacingError(FAILURES.get(code, "ask.failed"), refund=released) from exc
         if hold is not None:
             await self._capture(interaction, hold, private)
+
+    async def _switched_off(self) -> bool:
+        """genai_api says it has no provider: nothing to hold, charge or refund (its /health costs no provider call)."""
+        plugin = self.bot.registry.plugins.get(GenaiApi.plugin_id)
+        if plugin is None:
+            return False
+        return (await check_one(self.bot.registry.session, plugin)).status == "unconfigured"
 
     def _hold_seconds(self) -> int:
         """Long enough for the longest generation plus delivery, so only a bot that is gone lets a hold expire."""
@@ -191,13 +201,14 @@ class Ask(commands.Cog):
     ) -> None:
         """Embeds within Discord's limits, split at paragraphs, or a Markdown file when the answer is too long."""
         locale = interaction.locale
+        seen_by = locale if private else public_locale(interaction)  # a public answer is the channel's to read
         shown = neutralize(text)  # the answer keeps its Markdown, not its mentions or masked links
         chunks = split_text(shown, MAX_DESCRIPTION)
         attached = len(text) > ATTACH_ABOVE or len(chunks) > MAX_PARTS
         if attached:
-            chunks = [f"{t(locale, 'ask.attached', chars=coins(len(text)))}\n\n{split_text(shown, PREVIEW)[0]}\n…"]
+            chunks = [f"{t(seen_by, 'ask.attached', chars=coins(len(text)))}\n\n{split_text(shown, PREVIEW)[0]}\n…"]
         shown_model = clip(model, MODEL_SHOWN)
-        footer = " · ".join(filter(None, [shown_model, t(locale, "ask.cost", cost=coins(cost)) if cost else ""]))
+        footer = " · ".join(filter(None, [shown_model, t(seen_by, "ask.cost", cost=coins(cost)) if cost else ""]))
         embeds = [discord.Embed(description=chunk, colour=COLOR) for chunk in chunks]
         embeds[0].title = clip(escape(" ".join(prompt.split())), MAX_TITLE)
         for number, embed in enumerate(embeds, 1):

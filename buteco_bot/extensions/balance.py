@@ -15,7 +15,8 @@ from ..bot import ButecoBot
 from ..clients.balance import BalanceApi
 from ..core.clients import Reply
 from ..core.embeds import COLOR, MAX_DESCRIPTION, Pager
-from ..core.errors import ErrorReportingView, UserFacingError
+from ..core.errors import PromptView, UserFacingError
+from ..core.format import signed
 from ..core.i18n import locale_of, t
 from ..core.text import clean_line, clip, escape
 from ..settings import PluginSettings
@@ -23,8 +24,9 @@ from .common import coins, ensure_registered, ensure_wallet, guild_of, money_key
 
 STATEMENT_PAGE = 10
 REASON_SHOWN = 300  # an escaped reason can double in length; ten lines of it still fit one embed
-Amount = app_commands.Range[int, 1, 10**12]
+MIN_TRANSFER = 1
 Reason = app_commands.Range[str, 1, 200]
+T_ARGS = frozenset({"locale", "key", "default"})  # t()'s own parameters: never a move's id
 
 
 class TransferSettings(PluginSettings):
@@ -33,17 +35,51 @@ class TransferSettings(PluginSettings):
     transfer_confirm_above: int = Field(default=1000, ge=0)
 
 
-def statement_line(item: dict[str, Any], locale: str) -> str:
-    """One posting; the reason is another member's text, so it is escaped and kept short enough for ten a page."""
-    reason = f" — {clip(escape(item['reason']), REASON_SHOWN)}" if item.get("reason") else ""
+def counterparty(item: dict[str, Any], locale: str, guild: discord.Guild | None) -> str:
+    """Who was on the other side of a transfer, by the name they have now; empty for system moves."""
+    other = item.get("counterparty") or {}
+    if item["kind"] != "transfer" or other.get("system"):
+        return ""
+    member = guild.get_member(int(other["user_id"])) if guild and other.get("user_id") else None
+    name = member.display_name if member else other.get("display_name")
+    if name:
+        who = escape(name)
+    elif other.get("user_id"):
+        who = f"<@{other['user_id']}>"  # in an embed a mention shows the member's name and pings nobody
+    else:
+        who = t(locale, "statement.former_member")
+    return " " + t(locale, "statement.from" if item["amount"] > 0 else "statement.to", name=who)
+
+
+def move_name(item: dict[str, Any], locale: str) -> str:
+    """What a move was, in the reader's language: its kind, with the ids its service sent (a daily claim's number
+    and streak, a bet's number) when the catalog has a sentence for them; the plain kind otherwise."""
+    kind = t(locale, "kinds." + item["kind"], default=escape(item["kind"]))
+    data = item.get("data")
+    ids = {k: v for k, v in data.items() if isinstance(v, int) and k not in T_ARGS} if isinstance(data, dict) else {}
+    if not ids:
+        return kind
+    try:
+        return t(locale, "moves." + item["kind"], default=kind, **ids)
+    except (KeyError, IndexError):  # the sentence needs an id this move did not send
+        return kind
+
+
+def statement_line(item: dict[str, Any], locale: str, guild: discord.Guild | None = None) -> str:
+    """One posting, rendered from its kind and data in the reader's language; only a member's own transfer reason is
+    shown as written (escaped, kept short enough for ten a page): the services' reasons are notes for operators."""
+    reason = item.get("reason") if item["kind"] == "transfer" else None
+    shown = f" — {clip(escape(reason), REASON_SHOWN)}" if reason else ""
+    kind = move_name(item, locale)
     return (
-        f"`{item['amount']:+,}` {t(locale, 'kinds.' + item['kind'], default=escape(item['kind']))}{reason} · "
+        f"`{signed(item['amount'])}` {kind}{counterparty(item, locale, guild)}{shown} · "
         f"{t(locale, 'statement.after', balance=coins(item['balance_after']))} · {timestamp(item['created_at'], 'f')}"
     )
 
 
-class ConfirmTransfer(ErrorReportingView):
-    """Confirm/Cancel for a large transfer; only the sender may click, and a repeat click moves nothing."""
+class ConfirmTransfer(PromptView):
+    """Confirm/Cancel for a large transfer; only the sender may click, a repeat click moves nothing, and a Confirm
+    the ledger refuses after all (the balance changed meanwhile) turns the prompt into the reason."""
 
     def __init__(
         self, sender_id: int, locale: str, move: Callable[[], Awaitable[Reply]], describe: Callable[[Reply], str]
@@ -96,13 +132,21 @@ class Balance(commands.Cog):
     @app_commands.describe(member="Who receives the coins", amount="How many coins", reason="Why (optional)")
     @app_commands.guild_only()
     async def transfer(
-        self, interaction: discord.Interaction, member: discord.Member, amount: Amount, reason: Reason | None = None
+        self, interaction: discord.Interaction, member: discord.Member, amount: int, reason: Reason | None = None
     ) -> None:
+        """The amount is checked here, not by Discord's client: only the ledger knows its limit, and the member
+        reads it ("between 1 and 1 000 000") in their language instead of a bare "out of range"."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, sender, locale = guild_of(interaction), interaction.user, locale_of(interaction.locale)
         if member.id == sender.id:
             raise UserFacingError("errors.self_transfer")
-        await asyncio.gather(ensure_registered(self.bot, sender), ensure_wallet(self.bot, member))
+        *_, limit = await asyncio.gather(
+            ensure_registered(self.bot, sender), ensure_wallet(self.bot, member), self.ledger.transfer_limit()
+        )
+        if not MIN_TRANSFER <= amount <= limit:
+            raise UserFacingError(
+                "transfer.amount_range", low=coins(MIN_TRANSFER), high=coins(limit), amount=coins(amount)
+            )
         cleaned = clean_line(reason) if reason else None  # a hidden control or bidi character is dropped, not a 422
         key = money_key(interaction.id)
 
@@ -121,10 +165,19 @@ class Balance(commands.Cog):
             )
 
         if amount > self.settings.transfer_confirm_above:
+            balance = await self.ledger.balance(guild_id, sender.id)
+            if balance < amount:  # asking to confirm what the ledger would refuse only delays the refusal
+                raise UserFacingError("errors.insufficient_funds", balance=coins(balance), needed=coins(amount))
             view = ConfirmTransfer(sender.id, locale, move, describe)
             view.confirm.label = t(locale, "transfer.confirm_button")
             view.cancel.label = t(locale, "transfer.cancel_button")
-            prompt = t(locale, "transfer.confirm", amount=coins(amount), name=escape(member.display_name))
+            prompt = t(
+                locale,
+                "transfer.confirm",
+                amount=coins(amount),
+                name=escape(member.display_name),
+                after=coins(balance - amount),
+            )
             await interaction.followup.send(prompt, view=view, ephemeral=True, wait=True)
             return
         await interaction.followup.send(describe(await move()), ephemeral=True)
@@ -140,7 +193,7 @@ class Balance(commands.Cog):
         async def page() -> tuple[discord.Embed, bool]:
             data = await self.ledger.statement(guild_id, user.id, limit=STATEMENT_PAGE, before_id=cursor["before_id"])
             cursor["before_id"] = data.get("next_before_id")
-            lines = [statement_line(item, locale) for item in data["items"]]
+            lines = [statement_line(item, locale, interaction.guild) for item in data["items"]]
             embed = discord.Embed(
                 title=t(locale, "statement.title"),
                 colour=COLOR,

@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import discord
 
 from ..core.embeds import COLOR, MAX_DESCRIPTION, clip, paginate
+from ..core.format import decimal
+from ..core.format import when as format_when
 from ..core.i18n import t
 from ..core.text import escape
 from .common import coins
@@ -21,14 +22,7 @@ ACTIVE = ("open", "locked")
 
 def when(value: str | None, style: str = "R") -> str:
     """An ISO timestamp as a Discord timestamp, rendered in each reader's own timezone."""
-    if not value:
-        return "—"
-    return f"<t:{int(datetime.fromisoformat(value).timestamp())}:{style}>"
-
-
-def potential_payout(stake: int, pool: int, outcome_pool: int) -> int:
-    """What the stake would return if its outcome won with the pools as they are now (floored, like the API)."""
-    return stake * (pool + stake) // (outcome_pool + stake)
+    return format_when(value, style) if value else "—"
 
 
 def status_of(locale: str, status: str) -> str:
@@ -44,7 +38,7 @@ def choice_name(event: dict[str, Any], locale: str) -> str:
 def _odds(locale: str, outcome: dict[str, Any], total: int) -> str:
     if not outcome.get("odds"):
         return t(locale, "bets.no_odds")
-    return t(locale, "bets.odds", odds=f"{outcome['odds']:.2f}", chance=round(100 * outcome["pool"] / total))
+    return t(locale, "bets.odds", odds=decimal(outcome["odds"], locale), chance=round(100 * outcome["pool"] / total))
 
 
 def event_pages(event: dict[str, Any], locale: str) -> list[discord.Embed]:
@@ -104,9 +98,19 @@ def mine_embed(bets: list[dict[str, Any]], locale: str) -> discord.Embed:
     )
 
 
-def preview_embed(event: dict[str, Any], outcome: dict[str, Any], amount: int, locale: str) -> discord.Embed:
-    payout = potential_payout(amount, event["total_pool"], outcome["pool"])
-    text = t(locale, "bets.preview", amount=coins(amount), label=escape(outcome["label"]), payout=coins(payout))
+def preview_embed(
+    event: dict[str, Any], outcome: dict[str, Any], quote: dict[str, Any], balance: int, locale: str
+) -> discord.Embed:
+    """The stake, the payout bet_api priced as settlement pays (a raise counts the whole stake) and the balance."""
+    values = {
+        "amount": coins(quote["amount"]),
+        "label": escape(outcome["label"]),
+        "payout": coins(quote["payout"]),
+        "before": coins(quote["stake_before"]),
+        "after": coins(quote["stake_after"]),
+        "balance": coins(balance - quote["amount"]),
+    }
+    text = t(locale, "bets.preview_raise" if quote["stake_before"] else "bets.preview", **values)
     return discord.Embed(title=clip(f"#{event['id']} · {escape(event['title'])}", 256), description=text, colour=COLOR)
 
 

@@ -11,10 +11,11 @@ from typing import Any
 import discord
 
 from ..bot import ButecoBot
+from ..clients.balance import BalanceApi
 from ..clients.bet import Actor, BetApi
 from ..core.clients import Reply, ServiceRefused
 from ..core.embeds import clip
-from ..core.errors import ErrorReportingView, UserFacingError, reply_error, service_names
+from ..core.errors import ErrorReportingView, PromptView, UserFacingError, error_embed, reply_error, service_names
 from ..core.i18n import t
 from ..core.text import escape
 from .bet_embeds import closed_embed, placed_embed, preview_embed
@@ -23,6 +24,8 @@ from .common import coins, money_key
 log = logging.getLogger(__name__)
 MAX_STAKE = 10**12
 ROW = 5
+GONE = {"event_locked", "event_settled", "event_cancelled", "event_not_found"}
+"""Refusals after which no outcome of the event can take a stake."""
 Click = Callable[[discord.Interaction], Awaitable[None]]
 
 
@@ -70,12 +73,16 @@ class OwnedView(ErrorReportingView):
 
 
 class OutcomePicker(OwnedView):
-    """One button per outcome, in rows of five; a click opens the stake form (a modal must be the first answer)."""
+    """One button per outcome, in rows of five, or only the side the member already backs (one side per member:
+    the others could only be refused); a click opens the stake form (a modal must be the first answer)."""
 
-    def __init__(self, bot: ButecoBot, owner_id: int, locale: str, guild_id: int, event: dict[str, Any]) -> None:
+    def __init__(
+        self, bot: ButecoBot, owner_id: int, locale: str, guild_id: int, event: dict[str, Any], backed: int | None
+    ) -> None:
         super().__init__(bot, owner_id, locale)
         self.guild_id, self.event = guild_id, event
-        for index, outcome in enumerate(event["outcomes"]):
+        outcomes = [o for o in event["outcomes"] if backed is None or o["id"] == backed]
+        for index, outcome in enumerate(outcomes):
             button = discord.ui.Button(
                 label=clip(f"{outcome['position']}. {outcome['label']}", 80),
                 style=discord.ButtonStyle.primary,
@@ -89,7 +96,8 @@ class OutcomePicker(OwnedView):
 
 
 class StakeModal(discord.ui.Modal):
-    """How many coins; on submit the pools are read again so the payout preview is current."""
+    """How many coins; on submit bet_api checks the stake as placing it would and prices it as settlement pays,
+    and the balance is read, so the Confirm shown is one that succeeds unless the world changes meanwhile."""
 
     def __init__(self, picker: OutcomePicker, outcome: dict[str, Any]) -> None:
         super().__init__(title=clip(t(picker.locale, "bets.modal_title", label=outcome["label"]), 45), timeout=600)
@@ -106,22 +114,37 @@ class StakeModal(discord.ui.Modal):
         picker = self.picker
         amount = parse_stake(self.stake.value)
         await interaction.response.defer()
-        event = await picker.bets.event(picker.guild_id, picker.event["id"])
-        if event["status"] != "open":
-            raise UserFacingError("errors.event_locked")
-        outcome = next(o for o in event["outcomes"] if o["id"] == self.outcome["id"])
-        confirm = ConfirmBet(picker, event, outcome, amount, money_key(interaction.id))
+        event_id, user_id = picker.event["id"], picker.owner_id
+        try:
+            quote, balance = await asyncio.gather(
+                picker.bets.quote(
+                    picker.guild_id, event_id, user_id=user_id, outcome_id=self.outcome["id"], amount=amount
+                ),
+                picker.bot.registry.api(BalanceApi).balance(picker.guild_id, user_id),
+            )
+        except ServiceRefused as exc:
+            raise friendly(exc, picker.event) from exc
+        if balance < amount:
+            raise UserFacingError("bets.insufficient_funds", balance=coins(balance), needed=coins(amount))
+        confirm = ConfirmBet(picker, picker.event, self.outcome, amount, money_key(interaction.id))
         picker.stop()
-        await interaction.edit_original_response(
-            content=None, embed=preview_embed(event, outcome, amount, picker.locale), view=confirm
-        )
+        embed = preview_embed(picker.event, self.outcome, quote, balance, picker.locale)
+        await interaction.edit_original_response(content=None, embed=embed, view=confirm)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await reply_error(interaction, error, service_names(interaction.client, interaction.locale))
+        """A bet that stopped taking stakes meanwhile turns the picker into the reason: no button of it can succeed."""
+        names = service_names(interaction.client, interaction.locale)
+        if not (isinstance(error, ServiceRefused) and error.code in GONE and interaction.response.is_done()):
+            await reply_error(interaction, error, names)
+            return
+        self.picker.stop()
+        embed = error_embed(error, interaction.locale, names)
+        await interaction.edit_original_response(content=None, embed=embed, view=None)
 
 
-class ConfirmBet(OwnedView):
-    """Confirm/Cancel the previewed stake; the key is the form's submission, so a double click moves it once."""
+class ConfirmBet(OwnedView, PromptView):
+    """Confirm/Cancel the previewed stake; the key is the form's submission, so a double click moves it once, and a
+    refusal (the bet locked or the balance fell meanwhile) turns the preview into the reason."""
 
     def __init__(
         self, picker: OutcomePicker, event: dict[str, Any], outcome: dict[str, Any], amount: int, key: str

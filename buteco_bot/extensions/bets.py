@@ -16,11 +16,13 @@ from ..clients.bet import Actor, BetApi
 from ..core.clients import ServiceRefused, ServiceUnavailable
 from ..core.embeds import Pager
 from ..core.errors import UserFacingError
-from ..core.i18n import locale_of, t
-from ..core.text import clean_line
+from ..core.help import needs_permissions
+from ..core.i18n import locale_of, public_locale, t
+from ..core.text import clean_line, escape
+from .bet_announcer import BetSettings, LockAnnouncer
 from .bet_embeds import ACTIVE, choice_name, event_pages, list_embed, mine_embed
 from .bet_views import AdminPrompt, OutcomePicker, is_admin
-from .common import ensure_registered, guild_of, money_key
+from .common import coins, ensure_registered, guild_of, money_key
 
 AUTOCOMPLETE_S = 2.0
 PAGE = 10
@@ -68,9 +70,16 @@ class Bets(commands.Cog):
 
     bet = app_commands.Group(name="bet", description="Community bets: back an outcome, share the pool", guild_only=True)
 
-    def __init__(self, bot: ButecoBot) -> None:
+    def __init__(self, bot: ButecoBot, settings: BetSettings) -> None:
         self.bot = bot
         self.api = bot.registry.api(BetApi)
+        self.announcer = LockAnnouncer(bot, settings)
+
+    async def cog_load(self) -> None:
+        self.announcer.start()
+
+    async def cog_unload(self) -> None:
+        await self.announcer.stop()
 
     async def _event(self, guild_id: int, event_id: int, statuses: tuple[str, ...]) -> dict[str, Any]:
         event = await self.api.event(guild_id, event_id)
@@ -90,7 +99,7 @@ class Bets(commands.Cog):
         description="More details (optional)",
         closes_in_minutes="Stop taking bets after this many minutes (optional)",
     )
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @needs_permissions(manage_guild=True)
     async def create(
         self,
         interaction: discord.Interaction,
@@ -111,13 +120,15 @@ class Bets(commands.Cog):
             outcomes=labels,
             description=clean_line(description) if description else None,
             closes_at=closes_at,
+            channel_id=interaction.channel_id,
             key=money_key(interaction.id),
         )
         event = reply.data
         await interaction.followup.send(t(locale, "bets.created", id=event["id"]), ephemeral=True)
         if not reply.replayed:
+            public = public_locale(interaction)  # everyone in the channel reads it: the server's language
             await interaction.followup.send(
-                t(locale, "bets.announce", id=event["id"]), embed=event_pages(event, locale)[0], ephemeral=False
+                t(public, "bets.announce", id=event["id"]), embed=event_pages(event, public)[0], ephemeral=False
             )
 
     @bet.command(name="list", description="The bets taking stakes right now")
@@ -146,36 +157,45 @@ class Bets(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
         await ensure_registered(self.bot, interaction.user)
-        found = await self._event(guild_id, event, ("open",))
-        picker = OutcomePicker(self.bot, interaction.user.id, locale, guild_id, found)
+        found, mine = await asyncio.gather(
+            self._event(guild_id, event, ("open",)), self.api.member_bet(guild_id, event, interaction.user.id)
+        )
+        backed = mine["outcome_id"] if mine else None
+        picker = OutcomePicker(self.bot, interaction.user.id, locale, guild_id, found, backed)
+        text = (
+            t(locale, "bets.pick_raise", label=escape(mine["outcome_label"]), amount=coins(mine["amount"]))
+            if mine
+            else t(locale, "bets.pick")
+        )
         await interaction.followup.send(
-            t(locale, "bets.pick"), embed=event_pages(found, locale)[0], view=picker, ephemeral=True, wait=True
+            text, embed=event_pages(found, locale)[0], view=picker, ephemeral=True, wait=True
         )
 
     @bet.command(name="lock", description="Stop taking bets (Manage Server)")
     @app_commands.describe(event="Which bet")
     @app_commands.autocomplete(event=event_choices)
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @needs_permissions(manage_guild=True)
     async def lock(self, interaction: discord.Interaction, event: EventId) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
         locked = await self.api.lock(guild_id, event, self._actor(interaction))
         await interaction.followup.send(t(locale, "bets.locked", id=event), ephemeral=True)
+        public = public_locale(interaction)
         await interaction.followup.send(
-            t(locale, "bets.locked_public", id=event), embed=event_pages(locked, locale)[0], ephemeral=False
+            t(public, "bets.locked_public", id=event), embed=event_pages(locked, public)[0], ephemeral=False
         )
 
     @bet.command(name="settle", description="Pick the winning outcome and pay the winners (Manage Server)")
     @app_commands.describe(event="Which bet")
     @app_commands.autocomplete(event=event_choices)
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @needs_permissions(manage_guild=True)
     async def settle(self, interaction: discord.Interaction, event: EventId) -> None:
         await self._prompt(interaction, event, "settle")
 
     @bet.command(name="cancel", description="Cancel a bet and refund every stake (Manage Server)")
     @app_commands.describe(event="Which bet")
     @app_commands.autocomplete(event=event_choices)
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @needs_permissions(manage_guild=True)
     async def cancel(self, interaction: discord.Interaction, event: EventId) -> None:
         await self._prompt(interaction, event, "cancel")
 
@@ -184,11 +204,12 @@ class Bets(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id, locale = guild_of(interaction), locale_of(interaction.locale)
         event = await self._event(guild_id, event_id, ACTIVE)
-        prompt = AdminPrompt(self.bot, locale, guild_id, event, action)
+        public = public_locale(interaction)  # the prompt and its result are the channel's
+        prompt = AdminPrompt(self.bot, public, guild_id, event, action)
         await interaction.followup.send(t(locale, "bets.prompt_posted"), ephemeral=True)
         prompt.message = await interaction.followup.send(
-            t(locale, f"bets.{action}_prompt", id=event["id"]),
-            embed=event_pages(event, locale)[0],
+            t(public, f"bets.{action}_prompt", id=event["id"]),
+            embed=event_pages(event, public)[0],
             view=prompt,
             ephemeral=False,
             wait=True,
@@ -225,4 +246,4 @@ class Bets(commands.Cog):
 
 
 async def setup(bot: ButecoBot) -> None:
-    await bot.add_cog(Bets(bot))
+    await bot.add_cog(Bets(bot, BetSettings.from_env(bot.env)))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import discord
 
 from ..bot import ButecoBot
 from ..clients.client import ClientApi
 from ..core.clients import Reply
 from ..core.errors import UserFacingError
+from ..core.format import number, when
+from ..core.text import escape
 
 
 def guild_of(interaction: discord.Interaction) -> int:
@@ -32,15 +32,16 @@ async def ensure_registered(bot: ButecoBot, user: discord.abc.User) -> Reply:
 async def ensure_wallet(bot: ButecoBot, user: discord.abc.User) -> Reply:
     """Every member of the server has a wallet, opened the first time anyone pays them or looks them up; a bot,
     a webhook or Discord's system user is no member and has none."""
-    if user.bot or user.system:
-        raise UserFacingError("errors.no_wallet")
+    if user.bot or user.system or (bot.user is not None and user.id == bot.user.id):
+        raise UserFacingError("errors.no_wallet", name=escape(user.display_name))
     return await ensure_registered(bot, user)
 
 
 def coins(amount: int) -> str:
-    return f"{amount:,}".replace(",", " ")
+    """An amount of coins, written by the bot's one formatter."""
+    return number(amount)
 
 
 def timestamp(value: str, style: str = "R") -> str:
     """An ISO time from a service as a Discord timestamp, which each reader sees in their own timezone."""
-    return f"<t:{int(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())}:{style}>"
+    return when(value, style)

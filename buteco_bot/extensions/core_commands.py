@@ -7,14 +7,28 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..bot import ButecoBot
+from ..core.discovery import Plugin
 from ..core.embeds import COLOR, Pager, chunk_lines, paginate
-from ..core.health import check_all, gateway_ms, overall
+from ..core.format import milliseconds
+from ..core.health import ServiceHealth, check_all, gateway_ms, overall
 from ..core.help import build_help
 from ..core.i18n import locale_of, t
+from ..core.manifest import localize
 from ..core.text import escape
 
-DOTS = {"up": "🟢", "degraded": "🟡", "down": "🔴"}
+DOTS = {"up": "🟢", "degraded": "🟡", "unconfigured": "⚪", "down": "🔴"}
 OVERALL_COLOURS = {"UP": discord.Colour.green(), "DEGRADED": discord.Colour.gold(), "DOWN": discord.Colour.red()}
+
+
+def health_value(result: ServiceHealth, plugin: Plugin, locale: str) -> str:
+    """A service's line in the reader's language: its state, latency and version, then why, or what to set up."""
+    parts = [t(locale, f"health.{result.status}"), milliseconds(result.latency_ms)]
+    parts += [f"v{escape(result.version)}"] if result.version else []  # the version and detail come from the service
+    parts += [escape(result.why.text(locale))] if result.why else []
+    setup = plugin.manifest.health.setup if plugin.manifest else None
+    if result.status == "unconfigured":
+        parts.append(localize(setup, locale) if setup else t(locale, "health.setup_unknown"))
+    return " · ".join(parts)
 
 
 class CoreCommands(commands.Cog):
@@ -33,7 +47,7 @@ class CoreCommands(commands.Cog):
     @app_commands.command(name="help", description="List every command, grouped by plugin")
     async def help(self, interaction: discord.Interaction) -> None:
         locale = locale_of(interaction.locale)
-        pages = await build_help(self.bot.registry, self.bot.tree, locale, self.bot.dev_guild)
+        pages = await build_help(self.bot.registry, self.bot.tree, locale, self.bot.dev_guild, interaction.permissions)
         pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
         if pager.needed:
             await interaction.response.send_message(embed=pages[0], view=pager, ephemeral=True)
@@ -51,21 +65,18 @@ class CoreCommands(commands.Cog):
         for result in results:
             plugin = registry.plugins[result.plugin_id]
             role = t(locale, "health.critical" if result.critical else "health.optional")
-            value = t(locale, f"health.{result.status}") + f" · {result.latency_ms:.0f} ms"
-            value += f" · v{escape(result.version)}" if result.version else ""  # both come from the service
-            value += f" · {escape(result.detail)}" if result.detail else ""
-            fields.append((f"{DOTS[result.status]} {plugin.display_name(locale)} ({role})", value))
+            name = f"{DOTS[result.status]} {plugin.display_name(locale)} ({role})"
+            fields.append((name, health_value(result, plugin, locale)))
         problems = [
-            f"`{p.id}` — {p.state}: {p.reason}"
+            f"`{p.id}` — {t(locale, 'plugins.states.' + p.state)}: {p.reason}"
             for p in registry.plugins.values()
             if p.state in ("failed", "needs-config")
         ]
         fields += [(t(locale, "health.load_failures"), chunk) for chunk in chunk_lines(problems)]
         latency = gateway_ms(self.bot.latency)
-        description = t(locale, "health.gateway", latency="n/a" if latency is None else f"{latency:.0f} ms")
-        pages = paginate(
-            t(locale, "health.title", overall=state), fields, description=description, colour=OVERALL_COLOURS[state]
-        )
+        description = t(locale, "health.gateway", latency="—" if latency is None else milliseconds(latency))
+        title = t(locale, "health.title", overall=t(locale, f"health.overall.{state}"))
+        pages = paginate(title, fields, description=description, colour=OVERALL_COLOURS[state])
         pager = Pager(interaction.user.id, pages, refusal=t(locale, "errors.not_yours"))
         await interaction.followup.send(embed=pages[0], ephemeral=True, **({"view": pager} if pager.needed else {}))
 
@@ -84,8 +95,9 @@ class CoreCommands(commands.Cog):
 
     async def _send_report(self, interaction: discord.Interaction, title: str) -> None:
         locale = locale_of(interaction.locale)
-        lines = self.bot.registry.report_lines() or [t(locale, "plugins.none")]
-        summary = " · ".join(f"{state}: {count}" for state, count in self.bot.registry.counts().items())
+        lines = self.bot.registry.report_lines(locale) or [t(locale, "plugins.none")]
+        counts = self.bot.registry.counts().items()
+        summary = " · ".join(f"{t(locale, 'plugins.states.' + state)}: {count}" for state, count in counts)
         pages = paginate(
             title,
             [(t(locale, "plugins.field"), chunk) for chunk in chunk_lines(lines)],

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from buteco_dev.credentials import TEST_TOKENS, auth_headers, caller_env
 from buteco_dev.processes import ServiceProcess
 from buteco_dev.seed import fund_member
 from discord_emulator import MANAGE_GUILD, Emulator, Guild, InteractionRecord, Member, Message, component_choices
+from discord_emulator.looplag import STALLS
 
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 ACK_LIMIT_S = 3.0
@@ -33,32 +35,44 @@ class Services:
     client: ServiceProcess
     balance: ServiceProcess
     coin: ServiceProcess
+    # One client made before the loop runs: a new one per call loads the CA bundle on the shared loop (seconds on a
+    # busy machine; the loop-lag guard saw it).
+    http: httpx.Client = field(
+        default_factory=lambda: httpx.Client(headers=auth_headers(), trust_env=False, timeout=10), repr=False
+    )
 
     def env(self) -> dict[str, str]:
         return {"CLIENT_API_URL": self.client.url, "BALANCE_API_URL": self.balance.url, "COIN_API_URL": self.coin.url}
 
     def balance_of(self, guild_id: int, user_id: int) -> int | None:
         """Read the ledger directly (not through the bot); None when the member is not registered."""
-        response = httpx.get(
-            f"{self.balance.url}/guilds/{guild_id}/members/{user_id}/balance",
-            headers=auth_headers(),
-            trust_env=False,
-            timeout=10,
-        )
+        response = self.http.get(f"{self.balance.url}/guilds/{guild_id}/members/{user_id}/balance")
         return None if response.status_code == 404 else response.json()["balance"]
 
     def ledger(self, path: str) -> dict | None:
         """GET a balance_api path directly (a transaction by key, the audit); None on 404."""
-        response = httpx.get(f"{self.balance.url}{path}", headers=auth_headers(), trust_env=False, timeout=10)
+        response = self.http.get(f"{self.balance.url}{path}")
         return None if response.status_code == 404 else response.raise_for_status().json()
 
     def grant(self, guild_id: int, user_id: int, amount: int = 100) -> int:
         """Register the member and credit them coins straight through the services; the balance after."""
-        with httpx.Client(headers=auth_headers(), trust_env=False, timeout=10) as http:
-            http.post(f"{self.client.url}/users", json={"discord_id": str(user_id)}).raise_for_status()
+        self.http.post(f"{self.client.url}/users", json={"discord_id": str(user_id)}).raise_for_status()
         moved = fund_member(self.balance.url, guild_id, user_id, amount, key=f"test:grant:{uuid.uuid4()}")
         assert moved.status_code == 201, moved.text
         return self.balance_of(guild_id, user_id) or 0
+
+
+@pytest.fixture(autouse=True)
+def event_loop_never_blocked() -> Iterator[None]:
+    """Issue 14: a test fails when the bot or the emulator blocked the (shared) loop for over 1 s; a sync call of
+    the test itself (the harness) is only warned about - it holds the bot up too, so keep such calls short."""
+    before = len(STALLS)
+    yield
+    for stall in STALLS[before:]:
+        if stall.by_harness:
+            warnings.warn(f"the test blocked the bot's loop: {stall}", stacklevel=1)
+    blocked = [str(s) for s in STALLS[before:] if not s.by_harness]
+    assert not blocked, "\n".join(blocked)
 
 
 @pytest.fixture(scope="module")

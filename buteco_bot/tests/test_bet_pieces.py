@@ -1,4 +1,5 @@
-"""The pure pieces of /bet: payout preview, parsing what members type, and embeds within Discord's limits."""
+"""The pure pieces of /bet: parsing what members type, and embeds within Discord's limits (bet_api prices the
+payout preview: bet_api/tests/test_quote.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from buteco_bot.core.embeds import within_limits
 from buteco_bot.core.errors import UserFacingError
-from buteco_bot.extensions.bet_embeds import choice_name, closed_embed, event_pages, potential_payout
+from buteco_bot.extensions.bet_embeds import choice_name, closed_embed, event_pages
 from buteco_bot.extensions.bet_views import parse_stake
 from buteco_bot.extensions.bets import parse_outcomes
 
@@ -29,12 +30,6 @@ def huge_event(status: str) -> dict:
         "bettors": 19_000,
         "outcomes": outcomes,
     }
-
-
-def test_payout_preview_is_floored_like_the_settlement() -> None:
-    assert potential_payout(200, 0, 0) == 200
-    assert potential_payout(100, 200, 0) == 300
-    assert potential_payout(60, 300, 200) == 83
 
 
 def test_what_members_type_is_checked_before_any_http_call() -> None:

@@ -122,6 +122,16 @@ async def test_ask_holds_then_captures_once_the_answer_is_delivered(
     assert services.ledger(f"/guilds/{world.guild.id}/audit")["balanced"] is True
 
 
+async def test_a_public_answer_speaks_the_servers_language(world: World, services: Services) -> None:
+    alice = world.alice  # pt-BR, in an en-US server
+    before = services.grant(world.guild.id, alice.id)
+    record = await ask(world, alice, "O que é um buteco?")
+    status = await record.wait_until(lambda r: r.original if "cobradas" in r.original.content else None, 5)
+    (answer,) = answers(record)
+    assert status.ephemeral and f"**{COST}** moedas cobradas, seu saldo é **{before - COST}**" in status.content
+    assert not answer.ephemeral and answer.embeds[0]["footer"]["text"].endswith(f" · {COST} coins")
+
+
 async def test_long_answers_fit_discord(world: World, services: Services, provider: FakeOpenAI) -> None:
     bob = world.bob
     services.grant(world.guild.id, bob.id)
@@ -204,27 +214,38 @@ async def test_a_hold_the_bot_never_resolves_comes_back_from_the_ledger_by_itsel
     assert services.ledger(f"/guilds/{world.guild.id}/audit")["balanced"] is True
 
 
-async def test_unconfigured_assistant_degrades_and_releases(
-    world: World, services: Services, genai: ServiceProcess
+async def test_an_assistant_not_set_up_is_off_charges_nothing_and_does_not_degrade_health(
+    world: World, services: Services, genai: ServiceProcess, provider: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bob, alice = world.bob, world.alice
     before, _ = services.grant(world.guild.id, bob.id), services.grant(world.guild.id, alice.id)
     configured = dict(genai.env)
     genai.env["GENAI_PROVIDER"] = ""
-    genai.restart()
+    await asyncio.to_thread(genai.restart)  # waiting for a process is no work for the bot's and emulator's loop
     try:
         health = text_of(await world.reply("health", user=bob))
-        assert "Health: DEGRADED" in health and "🟡 AI assistant (optional)\ndegraded" in health
+        assert "Health: UP" in health and "⚪ AI assistant (optional)\nnot set up · " in health, health
+        assert "set GENAI_PROVIDER (openai or gemini)" in health and "degraded" not in health
+        saude = text_of(await world.reply("health", user=alice))
+        assert "Saúde: NO AR" in saude and "não configurado" in saude and "defina GENAI_PROVIDER" in saude, saude
+
         portuguese = text_of((await ask(world, alice, "Oi?")).original)
-        assert "ainda não foi configurado" in portuguese and "moedas reservadas voltaram" in portuguese
+        assert "está desligado neste servidor" in portuguese and "Nada foi cobrado" in portuguese, portuguese
         record = await ask(world, bob, "Anyone there?")
-        assert "not set up" in text_of(record.original) and NOT_CHARGED in text_of(record.original)
+        assert "is off on this server" in text_of(record.original) and "Nothing was charged" in text_of(record.original)
+        broke = text_of((await ask(world, world.stranger, "Free lunch?")).original)
+        assert "is off on this server" in broke and "balance" not in broke, "no coins asked for a feature that is off"
+        assert hold_of(services, record) is None and not provider.received
         assert services.balance_of(world.guild.id, bob.id) == before
-        assert_released(services, world, record, bob)
+
+        monkeypatch.setattr(world.bot.get_cog("Ask"), "_switched_off", lambda: asyncio.sleep(0, False))
+        raced = await ask(world, bob, "Switched off meanwhile?")  # genai_api lost its provider after the check
+        assert "not set up" in text_of(raced.original) and NOT_CHARGED in text_of(raced.original)
+        assert_released(services, world, raced, bob)
     finally:
         genai.env.clear()
         genai.env.update(configured)
-        genai.restart()
+        await asyncio.to_thread(genai.restart)
 
 
 async def test_insufficient_funds_generates_nothing(world: World, services: Services, provider: FakeOpenAI) -> None:

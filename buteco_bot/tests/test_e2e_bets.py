@@ -95,21 +95,21 @@ async def test_place_with_buttons_form_and_a_double_clicked_confirm(
 
 
 async def test_refusals_are_friendly_and_move_nothing(world: World, services: Services) -> None:
+    """A stake that cannot succeed is refused when the form is sent, with the numbers: no Confirm to press first."""
     derby, before = SHARED["derby"], balances(services, world)
-    broke = await prompt_for(world, world.bob, derby, "2. Blue", 500)
-    click = await world.click(broke, "Confirm", user=world.bob)
-    error = (await click.wait_for_followups(1))[0]
+    broke = await preview(world, world.bob, derby, "2. Blue", "500")
+    error = (await broke.wait_for_followups(1))[0]
     assert "your balance is **200**" in text_of(error) and "**500**" in text_of(error) and error.ephemeral
+    assert confirm_prompt(broke) is None
 
-    switch = await prompt_for(world, world.alice, derby, "2. Blue", 10)
-    click = await world.click(switch, "Confirmar", user=world.alice)
-    error = (await click.wait_for_followups(1))[0]
-    assert "Você já apostou em **Red**" in text_of(error)
+    switch = await (await world.run("bet place", {"event": derby}, user=world.alice)).wait_for_original()
+    assert [c.label for c in component_choices(switch)] == ["1. Red"], "only the side alice backs"
+    assert "Você aposta em **Red** com **200** moedas" in switch.content
 
     typo = await preview(world, world.bob, derby, "2. Blue", "lots")
     assert "whole number" in text_of(await typo.wait_for_original()) and typo.original.ephemeral
 
-    kept = await prompt_for(world, world.bob, derby, "3. Draw", 5)
+    kept = await prompt_for(world, world.bob, derby, "2. Blue", 5)
     cancelled = await world.click(kept, "Cancel", user=world.bob)
     assert "Nothing was moved" in text_of(await cancelled.wait_for_original())
     assert balances(services, world) == before
@@ -125,7 +125,9 @@ async def test_list_and_info_show_pools_and_odds(world: World) -> None:
     assert "1. Red\npool **260** · 2 bettor(s) · odds ×1.38 (implied 72%)" in body
     assert "2. Blue\npool **100** · 1 bettor(s) · odds ×3.60 (implied 28%)" in body
     assert "3. Draw\npool **0** · 0 bettor(s) · odds — (no stake yet)" in body
-    assert "×1.38" in text_of(await world.reply("bet info", {"event": derby}, user=world.alice))
+    assert "odds ×1,38 (chance implícita 72%)" in text_of(
+        await world.reply("bet info", {"event": derby}, user=world.alice)
+    )
 
 
 async def test_autocomplete_offers_at_most_25_and_filters(world: World, bet: ServiceProcess) -> None:
@@ -221,7 +223,9 @@ async def test_mine_shows_bets_and_results(world: World) -> None:
 
 async def test_help_lists_the_bet_commands(world: World) -> None:
     body = text_of(await world.reply("help", user=world.bob))
-    assert "Bets · Bets" in body and "`/bet place <event>`" in body and "Bets · Bets (Manage Server)" in body
+    assert "Bets · Bets" in body and "`/bet place <event>`" in body
+    assert "Bets · Bets (Manage Server)" not in body and "/bet settle" not in body, "not for members"
+    assert "Bets · Bets (Manage Server)" in text_of(await world.reply("help", user=world.admin))
     portuguese = text_of(await world.reply("help", user=world.alice))
     assert "`/aposta apostar <evento>`" in portuguese
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from buteco_bot.core.declarative import MAX_MESSAGE, render_template
@@ -52,12 +52,14 @@ def pieces(*words: str, max_size: int = 40) -> st.SearchStrategy[str]:
 
 
 @given(pieces("a", "é", "everyone", "here", "https", "**"))
+@example(":\\//")  # an escaped backslash between : and // once read as an active ://
 def test_escaped_text_reads_exactly_as_typed_and_acts_on_nothing(text: str) -> None:
     escaped = escape(text)
     assert shown(escaped) == text
     assert not active_markup(escaped)
     assert "@everyone" not in escaped and "@here" not in escaped
-    assert "://" not in ESCAPED_PAIR.sub("", escaped), "every :// is shown as \\:// (no link), as the issue's reason is"
+    unescaped = ESCAPED_PAIR.sub("\x00", escaped)  # a placeholder, so an escaped pair's neighbours never join
+    assert "://" not in unescaped, "every :// is shown as \\:// (no link), as the issue's reason is"
 
 
 @given(pieces("ab", "é", max_size=80), st.integers(2, 60))

@@ -165,3 +165,69 @@ async def test_console_buttons_selects_and_modals():
     assert "size l" in text and "the last reply has no choice [3]" not in text, text
     assert "the last reply has no buttons" in text, text
     assert "You are now bob." in text and "/menu — What to drink" in text, text
+
+
+class Settle(discord.ui.View):
+    @discord.ui.button(label="Settle")
+    async def settle(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        member = interaction.user
+        allowed = isinstance(member, discord.Member) and member.guild_permissions.manage_guild
+        text = "settled" if allowed else f"{member.name} may not settle"
+        await interaction.response.send_message(text, ephemeral=not allowed)
+
+
+async def test_console_locales_and_pressing_another_members_public_message():
+    world = await World.create()
+    restore = world.emulator.configure_discord_py()
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
+
+    @bot.tree.command(name="where", description="Languages Discord sent")
+    async def where(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"member {interaction.locale} · server {interaction.guild_locale}")
+
+    @bot.tree.command(name="bet", description="A public prompt only admins may settle")
+    async def bet(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("bet #1", view=Settle())
+        await interaction.channel.send("📣 bet #1 is open", view=Settle())
+
+    await bot.login(world.emulator.token)
+    task = asyncio.create_task(bot.connect())
+    try:
+        await world.emulator.wait_until_ready()
+        bot.tree.copy_global_to(guild=world.guild)
+        await bot.tree.sync(guild=world.guild)
+        lines = "/locale pt-br\n/where\n/locale server es-ES\n/locale xx\n/as joão\n/where\n/as alice\n/bet\n"
+        lines += "/as bob\n/on alice\n/on alice 1\n/on carol 1\n/on #general 1\n/as alice\n1\n"
+        out = io.StringIO()
+        await Console(world, LineReader(io.StringIO(lines)), out).run()
+        text = out.getvalue()
+        guild_locale = bot.get_guild(world.guild.id).preferred_locale
+    finally:
+        await bot.close()
+        await task
+        await world.emulator.stop()
+        restore()
+    assert "alice uses pt-BR." in text and "member pt-BR · server en-US" in text, text
+    assert "'Buteco (local)' uses es-ES." in text and str(guild_locale) == "es-ES", text
+    assert "'xx' is not a Discord locale" in text, text
+    assert "joão joined" in text and "member en-US · server es-ES" in text, text
+    assert "bob> /on alice\n[Buteco]\nbet #1\n[1] Settle" in text, text
+    assert "bob may not settle" in text and "carol has no public reply here yet" in text, text
+    assert "bob> /on #general 1\n[Buteco] (ephemeral)\nbob may not settle" in text, text
+    assert "alice> 1\n[Buteco]\nsettled" in text, text
+
+
+async def test_console_prints_what_the_emulator_refused_as_it_happens():
+    world = await World.create()
+    out = io.StringIO()
+    reporter = asyncio.ensure_future(world.report_violations(lambda line: print(line, file=out), every=0.05))
+    try:
+        await asyncio.sleep(0.01)  # the reporter starts counting from what is already there
+        world.emulator.state.violate("heartbeat_late", "heartbeat 2.0 s late: the bot's event loop was blocked")
+        await asyncio.sleep(0.2)
+    finally:
+        reporter.cancel()
+        await world.emulator.stop()
+    assert (
+        out.getvalue() == "! Discord emulator: heartbeat_late: heartbeat 2.0 s late: the bot's event loop was blocked\n"
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from discord_emulator import component_choices, render_message
+from discord_emulator.command_rules import command_issues
 from discord_emulator.errors import DiscordError
-from discord_emulator.validation import choice_issues, command_issues, message_issues
+from discord_emulator.validation import choice_issues, message_issues
 
 MESSAGE: dict[str, Any] = {
     "content": "Your wallet",
