@@ -51,6 +51,7 @@ else ifeq ($(GO),)
 	@echo "go-test: skipped: no Go toolchain"
 else
 	cd joke_api && $(GO) vet ./... && $(GO) test ./...
+	cd bench/loadgen && $(GO) vet ./... && $(GO) test ./...
 endif
 
 # Ruff lints and checks the formatting of every Python file (pyproject.toml [tool.ruff]); `ruff format .` fixes the latter.

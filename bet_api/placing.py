@@ -69,6 +69,20 @@ def place_bet(
     return _answer(session, stake.id, replayed)
 
 
+def refuse_stake(
+    session: Session, event_id: int, outcome_id: int, *, backed_outcome_id: int | None, amount: int
+) -> None:
+    """The rules placing and quoting share: one outcome per member, and a pool that stays under the cap."""
+    if backed_outcome_id is not None and backed_outcome_id != outcome_id:
+        backed = session.get_one(BetOutcome, backed_outcome_id)
+        raise OtherOutcomeBacked(backed.label, backed.id)
+    staked = session.execute(
+        select(func.coalesce(func.sum(BetStake.amount), 0)).where(BetStake.event_id == event_id)
+    ).scalar_one()
+    if staked + amount > MAX_AMOUNT:
+        raise EventFull(f"this event's pool cannot grow past {MAX_AMOUNT} coins")
+
+
 def _stake_by_key(session: Session, key: str, fingerprint: str) -> BetStake | None:
     stake = session.scalars(select(BetStake).where(BetStake.idempotency_key == key)).one_or_none()
     if stake is not None and stake.request_hash != fingerprint:
@@ -87,14 +101,9 @@ def _record(
     refuse_closed(event)
     outcome = find_outcome(session, event.id, body)
     bet = session.scalars(select(Bet).where(Bet.event_id == event.id, Bet.user_id == user_id)).one_or_none()
-    if bet is not None and bet.outcome_id != outcome.id:
-        backed = session.get_one(BetOutcome, bet.outcome_id)
-        raise OtherOutcomeBacked(backed.label, backed.id)
-    staked = session.execute(
-        select(func.coalesce(func.sum(BetStake.amount), 0)).where(BetStake.event_id == event.id)
-    ).scalar_one()
-    if staked + body.amount > MAX_AMOUNT:
-        raise EventFull(f"this event's pool cannot grow past {MAX_AMOUNT} coins")
+    refuse_stake(
+        session, event.id, outcome.id, backed_outcome_id=None if bet is None else bet.outcome_id, amount=body.amount
+    )
     if bet is None:
         if session.execute(select(func.count()).where(Bet.event_id == event.id)).scalar_one() >= MAX_BETTORS:
             raise EventFull(f"this event already has {MAX_BETTORS} bettors")

@@ -1,17 +1,16 @@
 """What a stake would pay: the settlement's own arithmetic over today's stakes, the member's own stake raised."""
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bet_api import payout
-from bet_api.errors import EventFull, EventLocked, EventNotFound, OtherOutcomeBacked
-from bet_api.models import LOCKED, BetEvent, BetOutcome, BetStake
-from bet_api.placing import MAX_BETTORS, find_outcome
+from bet_api.errors import EventFull, EventLocked, EventNotFound
+from bet_api.models import LOCKED, BetEvent
+from bet_api.placing import MAX_BETTORS, find_outcome, refuse_stake
 from bet_api.schemas import OutcomeChoice, QuoteOut
 from bet_api.service import db_now, refuse_closed
 from bet_api.views import effective_status
 from service_kit.identity import find_user_id
-from service_kit.types import MAX_AMOUNT
 
 NEW_BET = 2**63 - 1
 """The id a new bet is priced under: it will be the newest, so it ranks after every bet in the leftover coins."""
@@ -30,14 +29,9 @@ def quote(session: Session, *, guild_id: int, event_id: int, discord_id: int, ou
     user_id = find_user_id(session, discord_id)
     rows = session.execute(_BETS, {"event_id": event.id}).all()
     mine = next((row for row in rows if user_id is not None and row.user_id == user_id), None)
-    if mine is not None and mine.outcome_id != outcome.id:
-        backed = session.get_one(BetOutcome, mine.outcome_id)
-        raise OtherOutcomeBacked(backed.label, backed.id)
-    staked = session.execute(
-        select(func.coalesce(func.sum(BetStake.amount), 0)).where(BetStake.event_id == event.id)
-    ).scalar_one()
-    if staked + amount > MAX_AMOUNT:
-        raise EventFull(f"this event's pool cannot grow past {MAX_AMOUNT} coins")
+    refuse_stake(
+        session, event.id, outcome.id, backed_outcome_id=None if mine is None else mine.outcome_id, amount=amount
+    )
     if mine is None and len(rows) >= MAX_BETTORS:
         raise EventFull(f"this event already has {MAX_BETTORS} bettors")
     bet_id, before = (NEW_BET, 0) if mine is None else (mine.id, mine.amount)

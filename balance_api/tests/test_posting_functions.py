@@ -1,7 +1,5 @@
 """The posting engine is one database call: only balance_api may make it, and a money move is one statement."""
 
-import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -9,6 +7,7 @@ import psycopg2
 import pytest
 
 from balance_api.tests.conftest import audited, hold, mint, new_snowflake, register
+from buteco_dev import statement_log
 from buteco_dev.credentials import SERVICE_ROLES, TEST_TOKENS, auth_headers, fixed_password, role_url
 from buteco_dev.migrations import run_migrations
 from buteco_dev.postgres import Postgres, create_database, find_bin_dir, query
@@ -130,7 +129,7 @@ def test_each_money_move_is_one_statement_on_the_wire(tmp_path):
     """What PostgreSQL receives per move, from its own statement log: the call and nothing else (no BEGIN, COMMIT,
     ROLLBACK, SET or ping), on a server of its own so that the log is ours alone. A connection's first call of a
     statement also prepares it; from then on each call is one EXECUTE."""
-    with Postgres.throwaway(settings={"log_statement": "all"}) as server:
+    with Postgres.throwaway(settings=statement_log.SETTINGS) as server:
         url = create_database(server.url, "wire")
         run_migrations(url)
         guild, alice, bob = new_snowflake(), new_snowflake(), new_snowflake()
@@ -141,13 +140,12 @@ def test_each_money_move_is_one_statement_on_the_wire(tmp_path):
             with httpx.Client(base_url=service.url, headers=auth_headers(), timeout=10, trust_env=False) as api:
                 assert mint(api, guild, alice, 100).status_code == 201
                 _moves(api, guild, alice, bob, 1)
-                before = server.log_path.read_text()
+                before = statement_log.mark(server)
                 _moves(api, guild, alice, bob, 2)
-                time.sleep(0.3)
+                sent = statement_log.statements_since(server, before)
         finally:
             service.stop()
-        new = server.log_path.read_text()[len(before) :]
-    statements = re.findall(r"LOG:  statement: (.*)", new)
+    statements = [statement for application, statement in sent if application == "balance_api"]
     assert [s.split("(")[0] for s in statements] == [
         "EXECUTE ledger_post_call",
         "EXECUTE ledger_hold_call",

@@ -2,7 +2,6 @@
 member registering again under the same name writes nothing (the bot registers on every command)."""
 
 import re
-import time
 
 import httpx
 import pytest
@@ -12,30 +11,22 @@ from buteco_dev.migrations import run_migrations
 from buteco_dev.postgres import Postgres, create_database, find_bin_dir, query
 from buteco_dev.processes import python_service
 from buteco_dev.seed import new_snowflake
+from buteco_dev.statement_log import SETTINGS, mark, statements_since
 
 _ROW_VERSION = "SELECT xmin::text, updated_at FROM users WHERE discord_id = %s"
-_STATEMENT = re.compile(r"\] (\w+) LOG:  statement: ((?:.|\n\t)*?)(?=\n\S|\n?\Z)")
-
-
-def statements_of(server: Postgres, since: int, application: str) -> list[str]:
-    """The statements one service sent after the log's first `since` characters, on one line each."""
-    time.sleep(0.3)  # the log is written after the answer
-    found = _STATEMENT.findall(server.log_path.read_text()[since:])
-    return [" ".join(text.split()) for name, text in found if name == application]
 
 
 def _one_statement(server: Postgres, call) -> None:
-    since = len(server.log_path.read_text())
+    since = mark(server)
     assert call().status_code == 200
-    sent = statements_of(server, since, "client_api")
+    sent = [statement for application, statement in statements_since(server, since) if application == "client_api"]
     assert len(sent) == 1 and not re.match(r"BEGIN|COMMIT|ROLLBACK|SET", sent[0]), sent
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(find_bin_dir() is None, reason="no PostgreSQL server binaries (make install)")
 def test_each_route_is_one_statement_and_an_unchanged_member_writes_nothing(tmp_path):
-    settings = {"log_statement": "all", "log_line_prefix": "%m [%p] %a "}
-    with Postgres.throwaway(settings=settings) as server:
+    with Postgres.throwaway(settings=SETTINGS) as server:
         url = create_database(server.url, "wire")
         run_migrations(url)
         service = python_service("client_api.main", database_url=url, log_dir=tmp_path).start()

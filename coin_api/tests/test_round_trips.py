@@ -2,9 +2,6 @@
 COMMIT or ROLLBACK around them, and only the two commits the money rules need (the claim recorded before the ledger
 pays it, then marked credited)."""
 
-import re
-import time
-
 import httpx
 import pytest
 
@@ -13,9 +10,9 @@ from buteco_dev.migrations import run_migrations
 from buteco_dev.postgres import Postgres, create_database, find_bin_dir
 from buteco_dev.processes import python_service
 from buteco_dev.seed import new_snowflake
+from buteco_dev.statement_log import SETTINGS, mark, statements_since
 from coin_api.tests.conftest import ONLY_AT_START_UP
 
-_STATEMENT = re.compile(r"\] (\w+) LOG:  (?:statement|execute [^:]*): ((?:.|\n\t)*?)(?=\n\S|\n?\Z)")
 _A_CLAIM = [  # what each statement is, by how it starts
     "SELECT daily_claims.",  # the key's claim, if any: replays first
     "SELECT u.id AS member_id",  # the member, their latest claim and the clock
@@ -29,24 +26,17 @@ _A_CLAIM = [  # what each statement is, by how it starts
 ]
 
 
-def statements_of(server: Postgres, since: int) -> list[tuple[str, str]]:
-    """(service, statement on one line) sent after the log's first `since` characters."""
-    time.sleep(0.3)  # the log is written after the answer
-    return [(name, " ".join(text.split())) for name, text in _STATEMENT.findall(server.log_path.read_text()[since:])]
-
-
 def _sent(server: Postgres, call, status: int) -> tuple[list[str], list[str]]:
-    since = len(server.log_path.read_text())
+    since = mark(server)
     assert call().status_code == status
-    sent = statements_of(server, since)
+    sent = statements_since(server, since)
     return [s for name, s in sent if name == "coin_api"], [s for name, s in sent if name == "balance_api"]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(find_bin_dir() is None, reason="no PostgreSQL server binaries (make install)")
 def test_a_daily_claim_is_one_round_trip_per_step(tmp_path):
-    settings = {"log_statement": "all", "log_line_prefix": "%m [%p] %a "}
-    with Postgres.throwaway(settings=settings) as server:
+    with Postgres.throwaway(settings=SETTINGS) as server:
         url = create_database(server.url, "wire")
         run_migrations(url)
         users = python_service("client_api.main", database_url=url, log_dir=tmp_path).start()
