@@ -84,6 +84,12 @@ def services(module_start_service) -> Services:
     return Services(client, balance, coin)
 
 
+@pytest.fixture(scope="module")
+def bet(module_start_service, services: Services) -> ServiceProcess:
+    """bet_api on the same ledger, for modules whose `env` adds BET_API_URL."""
+    return module_start_service("bet_api.main", env={"BALANCE_API_URL": services.balance.url})
+
+
 class PermissiveEmulator(Emulator):
     """Lets tests model a server that overrode a command's permissions, so the bot's own check is reached."""
 

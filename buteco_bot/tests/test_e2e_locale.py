@@ -18,11 +18,6 @@ ENGLISH_NOTES = re.compile(r"\b(stake on bet|daily reward|streak|transfer|balanc
 
 
 @pytest.fixture(scope="module")
-def bet(module_start_service, services: Services) -> ServiceProcess:
-    return module_start_service("bet_api.main", env={"BALANCE_API_URL": services.balance.url})
-
-
-@pytest.fixture(scope="module")
 def env(services: Services, bet: ServiceProcess) -> dict[str, str]:
     return {**services.env(), "BET_API_URL": bet.url}
 

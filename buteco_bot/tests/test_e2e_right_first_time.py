@@ -21,11 +21,6 @@ BIG = 2000  # above TRANSFER_CONFIRM_ABOVE's default (1000): these transfers ask
 
 
 @pytest.fixture(scope="module")
-def bet(module_start_service, services: Services) -> ServiceProcess:
-    return module_start_service("bet_api.main", env={"BALANCE_API_URL": services.balance.url})
-
-
-@pytest.fixture(scope="module")
 def env(services: Services, bet: ServiceProcess) -> dict[str, str]:
     return {**services.env(), "BET_API_URL": bet.url, "BET_LOCK_POLL_S": "0.2"}
 
